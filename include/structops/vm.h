@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * structops/vm.h - the execution engine: turn bytecode into something runnable, run it.
+ *
+ * A struct sops_vm is one program prepared for execution: its bytecode checked
+ * for structural validity, its 64-bit pseudo loads and calls resolved, and then
+ * either pre-decoded for the threaded interpreter or compiled by the JIT.
+ *
+ * Two interpreter modes exist:
+ *  - fast (default): for programs a verifier has accepted. No per-instruction
+ *    checks; memory accesses go straight to the host.
+ *  - checked (opts.checked): for bytecode nobody verified. Every load and store
+ *    must fall inside the current stack or a region the caller lists in the run
+ *    options, the run has an instruction budget, and a violation stops the
+ *    program with an error code and a message instead of crashing the host.
+ *
+ * The runtime (maps, programs, struct_ops) sits on top of this layer; hosts and
+ * tools may also use it directly to run raw bytecode.
+ *
+ * Thread safety: a sops_vm is immutable once created. Any number of threads may
+ * run the same vm at once; each run keeps its registers and stack on the
+ * calling thread's own stack.
+ */
+#ifndef STRUCTOPS_VM_H
+#define STRUCTOPS_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "insn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sops_vm;
+
+/*
+ * A helper, called with the kernel's convention: r1-r5 in, r0 out. The sixth
+ * argument is the aux pointer given at creation (the runtime passes its program
+ * object), so a helper can reach its runtime without global state.
+ */
+typedef uint64_t (*sops_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+				   uint64_t r5, void *aux);
+
+/* An entry of a helper table: the kernel's helper id, a name, the function. */
+struct sops_helper {
+	uint32_t id;
+	const char *name;
+	sops_helper_fn fn;
+};
+
+/* A kfunc is called natively with up to five integer/pointer arguments. */
+typedef uint64_t (*sops_kfunc_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
+
+/*
+ * Resolves a kfunc call (call with src_reg = SOPS_CALL_KFUNC): @btf_id is the
+ * instruction's imm, @btf_slot its off. Returns 0 and sets *@fn, or a negative
+ * errno (the creation fails with it).
+ */
+typedef int (*sops_kfunc_resolve_fn)(void *ctx, int32_t btf_id, int16_t btf_slot,
+				     sops_kfunc_fn *fn);
+
+/*
+ * Resolves a pseudo lddw (src_reg != 0): @insn points at its two slots, @idx is
+ * the slot index in the program. Returns 0 and the 64-bit value, or a negative
+ * errno.
+ */
+typedef int (*sops_ld_imm64_resolve_fn)(void *ctx, const struct sops_insn *insn, size_t idx,
+					uint64_t *value);
+
+/* Which engine runs a vm. */
+enum sops_engine {
+	SOPS_ENGINE_INTERP = 0, /* threaded interpreter */
+	SOPS_ENGINE_JIT = 1,    /* native x86-64 code */
+};
+
+/* Options for sops_vm__create(). Zero-initialize, set sz = sizeof(opts). */
+struct sops_vm_opts {
+	size_t sz;
+	enum sops_engine engine;
+	/* Interpreter checked mode for unverified bytecode (engine must be INTERP). */
+	bool checked;
+	/* Checked mode: instructions allowed per run; 0 means SOPS_VM_DEFAULT_BUDGET. */
+	uint64_t insn_budget;
+	/* Helpers by id; calls to ids not listed are rejected at creation. */
+	const struct sops_helper *helpers;
+	size_t helper_cnt;
+	/* Resolvers for kfunc calls and pseudo lddw; NULL rejects such instructions. */
+	sops_kfunc_resolve_fn kfunc_resolve;
+	sops_ld_imm64_resolve_fn ld_imm64_resolve;
+	void *resolve_ctx;
+	/* Passed to every helper as its last argument. */
+	void *aux;
+	/* On failure, a NUL-terminated message saying what is wrong and where. */
+	char *log_buf;
+	size_t log_size;
+	/* JIT: blind constants (for untrusted bytecode). */
+	bool jit_blinding;
+	/* JIT: list the program in /tmp/perf-<pid>.map under this name (NULL: no entry). */
+	const char *perf_map_name;
+};
+#define sops_vm_opts__last_field perf_map_name
+
+#define SOPS_VM_DEFAULT_BUDGET (1ull << 32)
+
+/*
+ * sops_vm__create - check and prepare @insn_cnt instruction slots for execution.
+ *
+ * The instructions are copied; the caller keeps ownership of @insns. Structural
+ * rules are always enforced: known opcodes with zero reserved fields, registers
+ * r0-r10 with r10 read-only, jump and call targets inside the program and never
+ * into the second slot of an lddw, no path falling off the end.
+ *
+ * Returns 0 and stores the vm in *@vm, or a negative errno: -EINVAL for invalid
+ * bytecode or options, -ENOENT for an unknown helper, -E2BIG for more than
+ * SOPS_VM_MAX_INSNS slots, -ENOMEM, -EOPNOTSUPP when the JIT is unavailable, or
+ * what a resolver returned. opts->log_buf then says why.
+ *
+ * Thread-safe (touches no shared state).
+ */
+SOPS_API int sops_vm__create(const struct sops_insn *insns, size_t insn_cnt, const struct sops_vm_opts *opts,
+		    struct sops_vm **vm);
+
+#define SOPS_VM_MAX_INSNS (1u << 20)
+
+/* sops_vm__free - release @vm (NULL is fine). No thread may still be running it. */
+SOPS_API void sops_vm__free(struct sops_vm *vm);
+
+/* A memory range a checked-mode run may access, in addition to its stack. */
+struct sops_mem_region {
+	uint64_t start;
+	uint64_t size;
+	bool writable;
+};
+
+/* Options and results of sops_vm__run(). Zero-initialize, set sz. */
+struct sops_vm_run_opts {
+	size_t sz;
+	uint64_t args[5];                      /* r1..r5 at entry */
+	const struct sops_mem_region *regions; /* checked mode only */
+	size_t region_cnt;
+	/* out: r0 at exit */
+	uint64_t retval;
+	/* out, on failure: slot index of the faulting instruction and a message */
+	uint32_t fault_pc;
+	char *fault_buf;
+	size_t fault_size;
+};
+#define sops_vm_run_opts__last_field fault_size
+
+/*
+ * sops_vm__run - run @vm once on the calling thread.
+ *
+ * Returns 0 with opts->retval set, or a negative errno when the program was
+ * stopped: -EFAULT (memory access outside the allowed regions, or a misaligned
+ * atomic), -ETIME (instruction budget spent), -E2BIG (call chain deeper than
+ * SOPS_MAX_CALL_FRAMES), -ENOENT (callx to an unknown helper), -EINVAL (bad
+ * options). Only checked mode can report the first two.
+ *
+ * Thread-safe; reentrant.
+ */
+SOPS_API int sops_vm__run(const struct sops_vm *vm, struct sops_vm_run_opts *opts);
+
+/*
+ * sops_vm__exec - the hot path: run with r1 = @r1, r2 = @r2, return r0.
+ * Meant for verified programs; a run that faults returns 0. Allocates nothing
+ * and takes no lock. Thread-safe; reentrant.
+ */
+SOPS_API uint64_t sops_vm__exec(const struct sops_vm *vm, uint64_t r1, uint64_t r2);
+
+/* The native entry of a JIT'd vm (r1..r5 in, r0 out), or NULL. Thread-safe. */
+typedef uint64_t (*sops_jit_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
+SOPS_API sops_jit_fn sops_vm__jit_fn(const struct sops_vm *vm);
+
+/* The machine code of a JIT'd vm and its size, or NULL. Thread-safe. */
+SOPS_API const void *sops_vm__jit_image(const struct sops_vm *vm, size_t *size);
+
+/* The engine @vm runs on, and whether it is in checked mode. Thread-safe. */
+SOPS_API enum sops_engine sops_vm__engine(const struct sops_vm *vm);
+SOPS_API bool sops_vm__checked(const struct sops_vm *vm);
+
+/* The resolved instruction slots the vm executes, and their count. Thread-safe. */
+SOPS_API const struct sops_insn *sops_vm__insns(const struct sops_vm *vm, size_t *insn_cnt);
+
+/* Whether this build has a JIT for the machine it runs on. Thread-safe. */
+SOPS_API bool sops_jit_available(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* STRUCTOPS_VM_H */

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * commands.h - the subcommands of the structops tool (tools/structops.c dispatches).
+ *
+ * Each takes the arguments after its own name (argv[0] is the subcommand) and
+ * returns the process exit status. Shared helpers for reading files live here too.
+ */
+#ifndef SOPS_TOOLS_COMMANDS_H
+#define SOPS_TOOLS_COMMANDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <structops/insn.h>
+
+int cmd_plugin(int argc, char **argv);
+int cmd_asm(int argc, char **argv);
+int cmd_disasm(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Read a whole file (or stdin for "-"). Returns 0, *data (free() it) and *size, or -errno. */
+int tool_read_file(const char *path, uint8_t **data, size_t *size);
+
+/* Read raw bytecode: a multiple of 8 bytes. Prints the problem on stderr on failure. */
+int tool_read_bytecode(const char *path, struct sops_insn **insns, size_t *insn_cnt);
+
+#endif /* SOPS_TOOLS_COMMANDS_H */
