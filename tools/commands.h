@@ -18,7 +18,10 @@ int cmd_asm(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
-/* Read a whole file (or stdin for "-"). Returns 0, *data (free() it) and *size, or -errno. */
+/*
+ * Read a whole file (or stdin for "-"). Returns 0, *data (free() it) and *size, or
+ * -errno. A NUL byte follows the data, so text can be used as a string.
+ */
 int tool_read_file(const char *path, uint8_t **data, size_t *size);
 
 /* Read raw bytecode: a multiple of 8 bytes. Prints the problem on stderr on failure. */

@@ -1,0 +1,521 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench.c - the harness behind `make bench`: each kernel, natively and on every engine.
+ *
+ *   bench DIR [--samples N] [--target-ms MS] [KERNEL...]
+ *
+ * DIR holds the kernels as raw BPF bytecode (DIR/NAME.bin, built by bench.mk).
+ * The same kernels are linked in natively twice, compiled by gcc (gcc_NAME) and
+ * by clang (clang_NAME), in their own translation units so nothing of them can
+ * be inlined into the timing loops here. For every kernel the harness:
+ *  1. loads the bytecode into an interpreter vm (fast mode) and, when this build
+ *     has a JIT, into a JIT vm; a checked-mode vm runs it once first, so broken
+ *     bytecode stops with a message instead of crashing the fast engines;
+ *  2. runs every engine once untimed and compares r0 with native gcc: any
+ *     difference prints MISMATCH and the harness exits 1;
+ *  3. per engine, picks a repeat count that makes one sample last about
+ *     --target-ms, takes --samples samples and keeps the median time per run.
+ * It prints one row per kernel and the median interpreter/native and JIT/native
+ * ratios over the suite. Exit: 0 fine, 1 mismatch or engine failure, 2 usage.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <structops/vm.h>
+
+typedef uint64_t (*kernel_fn)(uint8_t *mem, uint64_t len);
+
+/* The native kernels (bench/kernels/NAME.c built with KPREFIX=gcc_ and clang_). */
+#define DECLARE_KERNEL(name)                                                                       \
+	uint64_t gcc_##name(uint8_t *mem, uint64_t len);                                           \
+	uint64_t clang_##name(uint8_t *mem, uint64_t len);
+DECLARE_KERNEL(add_loop)
+DECLARE_KERNEL(crc32)
+DECLARE_KERNEL(fnv1a)
+DECLARE_KERNEL(sort)
+DECLARE_KERNEL(callback)
+DECLARE_KERNEL(calls)
+
+/* One kernel: its name (the .bin and the symbols), both natives, its buffer size. */
+struct kernel {
+	const char *name;
+	kernel_fn gcc;
+	kernel_fn clang;
+	/* Bytes of mem, passed as r2 too; for add_loop and calls it is the loop count. */
+	uint64_t len;
+};
+
+#define KERNEL(name, len) { #name, gcc_##name, clang_##name, len }
+static const struct kernel kernels[] = {
+	KERNEL(add_loop, 4096),
+	KERNEL(crc32, 1024),
+	KERNEL(fnv1a, 4096),
+	KERNEL(sort, 1024), /* 128 u32 of input, 128 of scratch */
+	KERNEL(callback, 8),
+	KERNEL(calls, 1024),
+};
+#define KERNEL_CNT (sizeof(kernels) / sizeof(kernels[0]))
+
+/* The columns: how each engine is called. */
+enum engine_kind { ENG_GCC, ENG_CLANG, ENG_INTERP, ENG_JIT, ENG_CNT };
+static const char *const engine_names[ENG_CNT] = { "gcc", "clang", "interp", "jit" };
+
+/* What one engine runs for one kernel. */
+struct runner {
+	enum engine_kind kind;
+	kernel_fn native;         /* ENG_GCC, ENG_CLANG */
+	const struct sops_vm *vm; /* ENG_INTERP, and ENG_JIT without a native entry */
+	sops_jit_fn jit;          /* ENG_JIT */
+};
+
+struct options {
+	const char *dir;
+	int samples;
+	double target_ns; /* wanted length of one sample */
+	char **only;      /* kernel names to run; all when only_cnt is 0 */
+	int only_cnt;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The repeat loops, one per kind so each pays only its own call. noinline keeps
+ * them out of the calibration code; the empty asm with a memory clobber makes
+ * every result "used" and every call's memory effects visible, so no call can
+ * be merged, hoisted or dropped.
+ */
+static __attribute__((noinline)) void repeat_native(kernel_fn fn, uint8_t *mem, uint64_t len, uint64_t reps)
+{
+	for (uint64_t i = 0; i < reps; i++) {
+		uint64_t r = fn(mem, len);
+
+		__asm__ volatile("" : : "r"(r) : "memory");
+	}
+}
+
+static __attribute__((noinline)) void repeat_interp(const struct sops_vm *vm, uint8_t *mem, uint64_t len,
+						     uint64_t reps)
+{
+	for (uint64_t i = 0; i < reps; i++) {
+		uint64_t r = sops_vm__exec(vm, (uint64_t)(uintptr_t)mem, len);
+
+		__asm__ volatile("" : : "r"(r) : "memory");
+	}
+}
+
+static __attribute__((noinline)) void repeat_jit(sops_jit_fn fn, uint8_t *mem, uint64_t len, uint64_t reps)
+{
+	for (uint64_t i = 0; i < reps; i++) {
+		uint64_t r = fn((uint64_t)(uintptr_t)mem, len, 0, 0, 0);
+
+		__asm__ volatile("" : : "r"(r) : "memory");
+	}
+}
+
+/* Runs @r once and returns r0. */
+static uint64_t run_once(const struct runner *r, uint8_t *mem, uint64_t len)
+{
+	switch (r->kind) {
+	case ENG_GCC:
+	case ENG_CLANG:
+		return r->native(mem, len);
+	case ENG_JIT:
+		if (r->jit)
+			return r->jit((uint64_t)(uintptr_t)mem, len, 0, 0, 0);
+		return sops_vm__exec(r->vm, (uint64_t)(uintptr_t)mem, len);
+	default:
+		return sops_vm__exec(r->vm, (uint64_t)(uintptr_t)mem, len);
+	}
+}
+
+/* Wall time of @reps runs of @r, in ns. */
+static uint64_t time_reps(const struct runner *r, uint8_t *mem, uint64_t len, uint64_t reps)
+{
+	uint64_t t0 = now_ns();
+
+	if (r->kind == ENG_GCC || r->kind == ENG_CLANG)
+		repeat_native(r->native, mem, len, reps);
+	else if (r->kind == ENG_JIT && r->jit)
+		repeat_jit(r->jit, mem, len, reps);
+	else
+		repeat_interp(r->vm, mem, len, reps);
+	return now_ns() - t0;
+}
+
+/* A repeat count that makes one sample last about @target_ns (at least 1/2 of it). */
+static uint64_t calibrate(const struct runner *r, uint8_t *mem, uint64_t len, double target_ns)
+{
+	uint64_t reps = 1;
+
+	for (;;) {
+		uint64_t t = time_reps(r, mem, len, reps);
+
+		if ((double)t >= target_ns / 2 || reps >= (1ull << 40)) {
+			/* Scale to the target from a measurement long enough to trust. */
+			double scaled = (double)reps * target_ns / (double)(t ? t : 1);
+
+			return scaled < 1 ? 1 : (uint64_t)scaled;
+		}
+		/* Grow fast while runs are too short to time, never more than 100x. */
+		reps *= (t * 100 < target_ns) ? 100 : 2;
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Median ns per run of @r over @samples samples. */
+static double measure(const struct runner *r, uint8_t *mem, uint64_t len, const struct options *o)
+{
+	double per_run[64];
+	uint64_t reps = calibrate(r, mem, len, o->target_ns);
+
+	for (int s = 0; s < o->samples; s++)
+		per_run[s] = (double)time_reps(r, mem, len, reps) / (double)reps;
+	return median(per_run, o->samples);
+}
+
+/* Reads DIR/NAME.bin. Returns 0, the slots (free() them) and their count, or -errno. */
+static int read_bin(const char *dir, const char *name, struct sops_insn **insns, size_t *cnt)
+{
+	char path[4096];
+	FILE *f;
+	long size;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s.bin", dir, name);
+	f = fopen(path, "rb");
+	if (!f) {
+		err = -errno;
+		fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
+		return err;
+	}
+	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		fprintf(stderr, "bench: %s: cannot get its size\n", path);
+		fclose(f);
+		return -EIO;
+	}
+	if (size == 0 || size % SOPS_INSN_SIZE) {
+		fprintf(stderr, "bench: %s: %ld bytes, not a whole number of instructions\n", path, size);
+		fclose(f);
+		return -EINVAL;
+	}
+	*insns = malloc((size_t)size);
+	if (!*insns) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	if (fread(*insns, 1, (size_t)size, f) != (size_t)size) {
+		fprintf(stderr, "bench: %s: short read\n", path);
+		free(*insns);
+		err = -EIO;
+	}
+	fclose(f);
+	*cnt = (size_t)size / SOPS_INSN_SIZE;
+	return err;
+}
+
+/* Deterministic pseudo-random contents (xorshift64), the same on every run. */
+static void fill_mem(uint8_t *mem, uint64_t len, uint64_t seed)
+{
+	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+
+	for (uint64_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		mem[i] = (uint8_t)(x >> 24);
+	}
+}
+
+static int create_vm(const struct sops_insn *insns, size_t cnt, enum sops_engine engine, bool checked,
+		     struct sops_vm **vm, char *log, size_t log_size)
+{
+	struct sops_vm_opts opts;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.sz = sizeof(opts);
+	opts.engine = engine;
+	opts.checked = checked;
+	opts.log_buf = log;
+	opts.log_size = log_size;
+	log[0] = '\0';
+	return sops_vm__create(insns, cnt, &opts, vm);
+}
+
+/*
+ * Runs the bytecode once in checked mode with mem as its only region: a wrong
+ * .bin then fails here with the interpreter's message, not in a fast engine.
+ */
+static int checked_run(const char *name, const struct sops_insn *insns, size_t cnt, uint8_t *mem, uint64_t len,
+		       uint64_t *r0)
+{
+	struct sops_mem_region region = { (uint64_t)(uintptr_t)mem, len, true };
+	struct sops_vm_run_opts run;
+	struct sops_vm *vm = NULL;
+	char msg[512];
+	int err;
+
+	err = create_vm(insns, cnt, SOPS_ENGINE_INTERP, true, &vm, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "bench: %s: checked vm: %s (%d)\n", name, msg, err);
+		return err;
+	}
+	memset(&run, 0, sizeof(run));
+	run.sz = sizeof(run);
+	run.args[0] = (uint64_t)(uintptr_t)mem;
+	run.args[1] = len;
+	run.regions = &region;
+	run.region_cnt = 1;
+	run.fault_buf = msg;
+	run.fault_size = sizeof(msg);
+	msg[0] = '\0';
+	err = sops_vm__run(vm, &run);
+	if (err)
+		fprintf(stderr, "bench: %s: checked run stopped at insn %u: %s (%d)\n", name, run.fault_pc, msg, err);
+	*r0 = run.retval;
+	sops_vm__free(vm);
+	return err;
+}
+
+/* One row of results: ns per run per engine, negative when the engine is absent. */
+struct row {
+	double ns[ENG_CNT];
+};
+
+/* Prepares, checks and times one kernel. Returns 0, or 1 on mismatch or failure. */
+static int bench_kernel(const struct kernel *k, const struct options *o, struct row *row)
+{
+	struct sops_vm *interp = NULL, *jit = NULL;
+	struct runner runners[ENG_CNT];
+	struct sops_insn *insns = NULL;
+	size_t cnt = 0;
+	uint8_t *mem;
+	uint64_t want, got;
+	char log[512];
+	int ret = 1, err;
+
+	for (int e = 0; e < ENG_CNT; e++)
+		row->ns[e] = -1;
+	/* Cache-line aligned, so u64 loads are aligned for every engine alike. */
+	mem = aligned_alloc(64, (k->len + 63) / 64 * 64);
+	if (!mem || read_bin(o->dir, k->name, &insns, &cnt))
+		goto out;
+	fill_mem(mem, k->len, k->len);
+
+	want = k->gcc(mem, k->len);
+	if (checked_run(k->name, insns, cnt, mem, k->len, &got))
+		goto out;
+	if (got != want) {
+		printf("MISMATCH %s: checked interpreter r0=0x%" PRIx64 ", native gcc r0=0x%" PRIx64 "\n", k->name,
+		       got, want);
+		goto out;
+	}
+	err = create_vm(insns, cnt, SOPS_ENGINE_INTERP, false, &interp, log, sizeof(log));
+	if (err) {
+		fprintf(stderr, "bench: %s: interpreter: %s (%d)\n", k->name, log, err);
+		goto out;
+	}
+	/* The JIT column appears by itself once this build has a working JIT. */
+	if (sops_jit_available() && create_vm(insns, cnt, SOPS_ENGINE_JIT, false, &jit, log, sizeof(log))) {
+		fprintf(stderr, "bench: %s: JIT available but refused the kernel: %s\n", k->name, log);
+		jit = NULL;
+	}
+
+	runners[ENG_GCC] = (struct runner){ .kind = ENG_GCC, .native = k->gcc };
+	runners[ENG_CLANG] = (struct runner){ .kind = ENG_CLANG, .native = k->clang };
+	runners[ENG_INTERP] = (struct runner){ .kind = ENG_INTERP, .vm = interp };
+	runners[ENG_JIT] = (struct runner){ .kind = ENG_JIT, .vm = jit, .jit = jit ? sops_vm__jit_fn(jit) : NULL };
+
+	/* The untimed warm-up doubles as the correctness check. */
+	for (int e = 0; e < ENG_CNT; e++) {
+		if (e == ENG_JIT && !jit)
+			continue;
+		got = run_once(&runners[e], mem, k->len);
+		if (got != want) {
+			printf("MISMATCH %s: %s r0=0x%" PRIx64 ", native gcc r0=0x%" PRIx64 "\n", k->name,
+			       engine_names[e], got, want);
+			goto out;
+		}
+	}
+	for (int e = 0; e < ENG_CNT; e++) {
+		if (e == ENG_JIT && !jit)
+			continue;
+		row->ns[e] = measure(&runners[e], mem, k->len, o);
+	}
+	/* Repeated runs must not have changed the answer (sort rewrites its scratch). */
+	if (run_once(&runners[ENG_INTERP], mem, k->len) != want) {
+		printf("MISMATCH %s: interpreter r0 changed after repeated runs\n", k->name);
+		goto out;
+	}
+	ret = 0;
+out:
+	sops_vm__free(interp);
+	sops_vm__free(jit);
+	free(insns);
+	free(mem);
+	return ret;
+}
+
+static void print_ns(double ns)
+{
+	if (ns < 0)
+		printf(" %10s", "n/a");
+	else
+		printf(" %10.1f", ns);
+}
+
+static void print_ratio(double num, double den)
+{
+	if (num < 0 || den <= 0)
+		printf(" %10s", "n/a");
+	else
+		printf(" %9.2fx", num / den);
+}
+
+static void print_header(void)
+{
+	printf("%-10s %6s %10s %10s %10s %10s %10s %10s\n", "kernel", "len", "gcc ns", "clang ns", "interp ns",
+	       "jit ns", "interp/gcc", "jit/gcc");
+}
+
+static void print_row(const struct kernel *k, const struct row *r)
+{
+	printf("%-10s %6" PRIu64, k->name, k->len);
+	for (int e = 0; e < ENG_CNT; e++)
+		print_ns(r->ns[e]);
+	print_ratio(r->ns[ENG_INTERP], r->ns[ENG_GCC]);
+	print_ratio(r->ns[ENG_JIT], r->ns[ENG_GCC]);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* Prints the median of engine/gcc over the rows that have the engine. */
+static void print_median_ratio(const char *label, const struct row *rows, int n, enum engine_kind e, const char *goal)
+{
+	double ratios[KERNEL_CNT];
+	int cnt = 0;
+
+	for (int i = 0; i < n; i++)
+		if (rows[i].ns[e] >= 0 && rows[i].ns[ENG_GCC] > 0)
+			ratios[cnt++] = rows[i].ns[e] / rows[i].ns[ENG_GCC];
+	if (!cnt)
+		printf("median %s/gcc: n/a\n", label);
+	else
+		printf("median %s/gcc: %.2fx over %d kernels%s\n", label, median(ratios, cnt), cnt, goal);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: bench DIR [--samples N (1-63, default 7)] [--target-ms MS (default 25)] "
+			"[KERNEL...]\n");
+	return 2;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	o->samples = 7;
+	o->target_ns = 25e6;
+	o->only = calloc((size_t)argc, sizeof(*o->only));
+	if (!o->only)
+		return -1;
+	for (int i = 1; i < argc; i++) {
+		char *end;
+
+		if (!strcmp(argv[i], "--samples") && i + 1 < argc) {
+			long v = strtol(argv[++i], &end, 10);
+
+			if (*end || v < 1 || v > 63)
+				return -1;
+			o->samples = (int)v;
+		} else if (!strcmp(argv[i], "--target-ms") && i + 1 < argc) {
+			double v = strtod(argv[++i], &end);
+
+			if (*end || !(v > 0 && v <= 10000))
+				return -1;
+			o->target_ns = v * 1e6;
+		} else if (argv[i][0] == '-') {
+			return -1;
+		} else if (!o->dir) {
+			o->dir = argv[i];
+		} else {
+			o->only[o->only_cnt++] = argv[i];
+		}
+	}
+	return o->dir ? 0 : -1;
+}
+
+static bool selected(const struct options *o, const char *name)
+{
+	if (!o->only_cnt)
+		return true;
+	for (int i = 0; i < o->only_cnt; i++)
+		if (!strcmp(o->only[i], name))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct row rows[KERNEL_CNT];
+	int n = 0, failed = 0;
+
+	if (parse_args(argc, argv, &o)) {
+		free(o.only);
+		return usage();
+	}
+	for (int i = 0; i < o.only_cnt; i++) {
+		bool known = false;
+
+		for (size_t k = 0; k < KERNEL_CNT; k++)
+			known |= !strcmp(kernels[k].name, o.only[i]);
+		if (!known) {
+			fprintf(stderr, "bench: no kernel named %s\n", o.only[i]);
+			free(o.only);
+			return 2;
+		}
+	}
+
+	printf("structops bench: median of %d samples of ~%.0f ms each; JIT %s\n", o.samples, o.target_ns / 1e6,
+	       sops_jit_available() ? "available" : "not available");
+	print_header();
+	for (size_t k = 0; k < KERNEL_CNT; k++) {
+		if (!selected(&o, kernels[k].name))
+			continue;
+		if (bench_kernel(&kernels[k], &o, &rows[n])) {
+			failed = 1;
+			break;
+		}
+		print_row(&kernels[k], &rows[n]);
+		n++;
+	}
+	if (!failed) {
+		print_median_ratio("interp", rows, n, ENG_INTERP, " (goal: at most 15x)");
+		print_median_ratio("jit", rows, n, ENG_JIT, "");
+	} else {
+		printf("bench: FAILED (see above)\n");
+	}
+	free(o.only);
+	return failed;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * structops.c - the structops command-line tool: dispatch and shared file helpers.
+ *
+ * Each subcommand lives in its own tools/cmd_*.c file and is listed in the
+ * table below with a one-line summary for `structops --help`.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+
+#define STRUCTOPS_VERSION "0.1.0"
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "plugin", cmd_plugin, "run one program by the bpf_conformance plugin protocol" },
+	{ "asm", cmd_asm, "assemble conformance-syntax text into raw bytecode" },
+	{ "disasm", cmd_disasm, "print raw bytecode as BPF assembly" },
+	{ "bench", cmd_bench, "time raw bytecode (unverified; benchmarking only)" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: structops [--version] [--help] COMMAND [ARGS]\n"
+		"\n"
+		"structops runs BPF programs in userspace: an interpreter, a JIT, and the\n"
+		"struct_ops framework that lets a host expose ops tables to BPF.\n"
+		"\n"
+		"commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n`structops COMMAND --help` describes a command.\n");
+}
+
+int tool_read_file(const char *path, uint8_t **data, size_t *size)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	size_t cap = 4096, len = 0;
+	uint8_t *buf;
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	buf = malloc(cap);
+	while (buf) {
+		size_t n = fread(buf + len, 1, cap - len, f);
+
+		len += n;
+		if (len < cap) {
+			if (ferror(f))
+				err = -EIO;
+			break;
+		}
+		uint8_t *bigger = cap > (SIZE_MAX >> 2) ? NULL : realloc(buf, cap * 2);
+
+		if (!bigger) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = bigger;
+		cap *= 2;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (!buf)
+		return -ENOMEM;
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[len] = '\0'; /* the loop stops with len < cap, so there is room */
+	*data = buf;
+	*size = len;
+	return 0;
+}
+
+int tool_read_bytecode(const char *path, struct sops_insn **insns, size_t *insn_cnt)
+{
+	uint8_t *data;
+	size_t size;
+	int err = tool_read_file(path, &data, &size);
+
+	if (err) {
+		fprintf(stderr, "structops: %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	if (!size || size % SOPS_INSN_SIZE) {
+		fprintf(stderr, "structops: %s: %zu bytes is not a whole number of 8-byte instructions\n",
+			path, size);
+		free(data);
+		return -EINVAL;
+	}
+	*insns = (struct sops_insn *)data;
+	*insn_cnt = size / SOPS_INSN_SIZE;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("structops %s\n", STRUCTOPS_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "structops: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
