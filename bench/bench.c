@@ -94,8 +94,12 @@ static uint64_t now_ns(void)
  * every result "used" and every call's memory effects visible, so no call can
  * be merged, hoisted or dropped.
  */
-static __attribute__((noinline)) void repeat_native(kernel_fn fn, uint8_t *mem, uint64_t len, uint64_t reps)
+static __attribute__((noinline)) void repeat_native(kernel_fn fn_arg, uint8_t *mem, uint64_t len, uint64_t reps)
 {
+	/* Read through a volatile: even a specializing compiler cannot know the callee. */
+	kernel_fn volatile fn_slot = fn_arg;
+	kernel_fn fn = fn_slot;
+
 	for (uint64_t i = 0; i < reps; i++) {
 		uint64_t r = fn(mem, len);
 
@@ -113,8 +117,11 @@ static __attribute__((noinline)) void repeat_interp(const struct sops_vm *vm, ui
 	}
 }
 
-static __attribute__((noinline)) void repeat_jit(sops_jit_fn fn, uint8_t *mem, uint64_t len, uint64_t reps)
+static __attribute__((noinline)) void repeat_jit(sops_jit_fn fn_arg, uint8_t *mem, uint64_t len, uint64_t reps)
 {
+	sops_jit_fn volatile fn_slot = fn_arg;
+	sops_jit_fn fn = fn_slot;
+
 	for (uint64_t i = 0; i < reps; i++) {
 		uint64_t r = fn((uint64_t)(uintptr_t)mem, len, 0, 0, 0);
 

@@ -622,6 +622,8 @@ static int asm_call(struct asm_ctx *ctx, char **tok, int n)
 
 	if (n != 2 && n != 3)
 		return asm_err(ctx, "'call' takes a target: N, helper N, local LABEL, runtime N or %%rX");
+	if (n == 2 && (!strcmp(arg, "helper") || !strcmp(arg, "local") || !strcmp(arg, "runtime")))
+		return asm_err(ctx, "'call %s' needs a target", arg);
 	if (!strcmp(kind, "local")) {
 		if ((err = parse_target(ctx, arg, true, &imm)))
 			return err;
@@ -752,6 +754,9 @@ static int tokenize(struct asm_ctx *ctx, char *p, char **tok, int *ntok)
 		while (is_space(*p))
 			p++;
 		after_comma = *p == ',';
+		/* `mov , %r0`: a comma after the mnemonic means an operand is missing */
+		if (after_comma && n == 1)
+			return asm_err(ctx, "missing operand before ','");
 		if (after_comma)
 			p++;
 		*end = '\0'; /* only after looking at what followed the word */
