@@ -132,6 +132,7 @@ int cmd_asm(int argc, char **argv)
 		}
 	}
 	if (!in) {
+		fprintf(stderr, "structops asm: no input file\n\n");
 		asm_usage(stderr);
 		return 1;
 	}
@@ -193,6 +194,7 @@ int cmd_disasm(int argc, char **argv)
 		}
 	}
 	if (!in) {
+		fprintf(stderr, "structops disasm: no input file\n\n");
 		disasm_usage(stderr);
 		return 1;
 	}

@@ -113,7 +113,7 @@ static int grow(void **arr, size_t *cap, size_t cnt, size_t more, size_t elem_si
 	return 0;
 }
 
-/* Append one slot; returns its index through @idx. */
+/* Append one slot to the program being built. */
 static int emit(struct asm_ctx *ctx, uint8_t code, uint8_t dst, uint8_t src, int16_t off,
 		int32_t imm)
 {
