@@ -24,7 +24,8 @@ ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) $(SAN_FLAGS)
 	     -Iinclude -Isrc -D_GNU_SOURCE -DSOPS_BUILD
 LDFLAGS   ?=
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
-LIBS      := -lm -lpthread
+# libbpf (BTF), libelf (ELF objects), zlib (libbpf needs it), liburcu (RCU), libffi (thunks)
+LIBS      := -lbpf -lelf -lz -lm -lpthread
 
 LIB_SRCS  := $(sort $(wildcard src/*/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)

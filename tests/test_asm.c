@@ -15,13 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 
 #include <structops/asm.h>
 
+#include "conformance.h"
 #include "test.h"
-
-#define DEFAULT_CONFORMANCE_DIR "../shared/conformance/tests"
 
 struct enc {
 	const char *text;
@@ -38,7 +36,7 @@ static int assemble(const char *text, struct sops_insn **insns, size_t *cnt, cha
 	return sops_asm__parse(text, insns, cnt, err, size);
 }
 
-/* Compare one slot; returns a static description of the first mismatch or NULL. */
+/* Whether a slot has exactly these fields. */
 static bool slot_eq(const struct sops_insn *in, uint8_t code, uint8_t dst, uint8_t src, int16_t off,
 		    int32_t imm)
 {
@@ -632,14 +630,7 @@ TEST(asm_hostile_long_lines)
 	free(text);
 }
 
-/* --- the conformance files --- */
-
-static const char *conformance_dir(void)
-{
-	const char *dir = getenv("STRUCTOPS_CONFORMANCE_DIR");
-
-	return dir && *dir ? dir : DEFAULT_CONFORMANCE_DIR;
-}
+/* --- the conformance files (read with tests/conformance.c) --- */
 
 static char *read_text(const char *path)
 {
@@ -662,58 +653,6 @@ static char *read_text(const char *path)
 	return buf;
 }
 
-enum section { SEC_NONE, SEC_ASM, SEC_RAW, SEC_OTHER };
-
-/*
- * Split a .data file (README section 1) into its asm text and raw words.
- * @asm_out gets the asm lines joined by '\n'; @raw/@raw_cnt the raw slots.
- */
-static int split_data(char *data, char **asm_out, uint64_t *raw, size_t raw_max, size_t *raw_cnt)
-{
-	size_t cap = strlen(data) + 1, len = 0;
-	enum section sec = SEC_NONE;
-	char *line, *nl, *out = malloc(cap);
-
-	if (!out)
-		return -ENOMEM;
-	*raw_cnt = 0;
-	for (line = data; line; line = nl) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl++ = '\0';
-		if (strstr(line, "--")) {
-			sec = strstr(line, "asm") ? SEC_ASM : strstr(line, "raw") ? SEC_RAW : SEC_OTHER;
-			continue;
-		}
-		if (sec == SEC_ASM) {
-			len += snprintf(out + len, cap - len, "%s\n", line);
-		} else if (sec == SEC_RAW) {
-			char *p = line, *end;
-
-			if (strchr(p, '#'))
-				*strchr(p, '#') = '\0';
-			for (;;) {
-				unsigned long long v = strtoull(p, &end, 0);
-
-				if (end == p)
-					break;
-				if (*raw_cnt < raw_max)
-					raw[(*raw_cnt)++] = v;
-				p = end;
-			}
-		}
-	}
-	out[len] = '\0';
-	*asm_out = out;
-	return 0;
-}
-
-static uint64_t slot_word(const struct sops_insn *in)
-{
-	return in->code | (uint64_t)(in->src_reg << 4 | in->dst_reg) << 8 |
-	       (uint64_t)(uint16_t)in->off << 16 | (uint64_t)(uint32_t)in->imm << 32;
-}
-
 /* Slot count per file from MANIFEST.tsv (column `insns`), or -1 when unknown. */
 static long manifest_insns(const char *manifest, const char *name)
 {
@@ -722,7 +661,7 @@ static long manifest_insns(const char *manifest, const char *name)
 
 	while (p && *p) {
 		if (!strncmp(p, name, nlen) && p[nlen] == '\t') {
-			/* test cpu groups mem_bytes insns ... : skip four tab-separated fields */
+			/* test cpu groups mem_bytes insns ...: skip four tab-separated fields */
 			const char *q = p;
 
 			for (int f = 0; f < 4 && q; f++) {
@@ -739,75 +678,53 @@ static long manifest_insns(const char *manifest, const char *name)
 	return -1;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
+/*
+ * Every file's asm section assembles, to the slot count MANIFEST.tsv records
+ * and, where the file has a `-- raw` section (lddw.data), to exactly its words.
+ */
 TEST(asm_conformance_files)
 {
-	const char *dir = conformance_dir();
+	const char *dir = conf_dir();
 	char path[4096], rname[300], err[256];
-	char *manifest, *names[1024];
-	size_t n = 0, cnt, raw_cnt;
-	struct dirent *de;
-	uint64_t raw[64];
-	DIR *d = opendir(dir);
+	char **names, *manifest;
+	int n = conf_list(dir, &names);
 
-	if (!d) {
+	if (n < 0) {
 		test_result_skip("asm_conformance_files", "no conformance folder at %s", dir);
 		return;
 	}
-	while ((de = readdir(d)) && n < sizeof(names) / sizeof(names[0])) {
-		size_t l = strlen(de->d_name);
-
-		if (l > 5 && !strcmp(de->d_name + l - 5, ".data"))
-			names[n++] = strdup(de->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), cmp_str);
 	snprintf(path, sizeof(path), "%s/../MANIFEST.tsv", dir);
 	manifest = read_text(path);
-
-	for (size_t i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++) {
+		struct conf_test ct;
 		struct sops_insn *in = NULL;
-		char *data, *text = NULL;
+		size_t cnt = 0, k;
 		long want;
-		int ret;
 
 		snprintf(rname, sizeof(rname), "asm:%s", names[i]);
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		data = read_text(path);
-		if (!data || split_data(data, &text, raw, 64, &raw_cnt)) {
+		if (conf_parse(path, &ct)) {
 			test_result(rname, 0, "cannot read %s", path);
-			free(data);
 			continue;
 		}
-		ret = sops_asm__parse(text, &in, &cnt, err, sizeof(err));
-		if (ret) {
+		if (sops_asm__parse(ct.asm_text ? ct.asm_text : "", &in, &cnt, err, sizeof(err))) {
 			test_result(rname, 0, "does not assemble: %s", err);
 		} else if (manifest && (want = manifest_insns(manifest, names[i])) >= 0 &&
 			   (size_t)want != cnt) {
 			test_result(rname, 0, "%zu slots, MANIFEST.tsv says %ld", cnt, want);
-		} else if (raw_cnt) {
-			/* `-- raw` gives the exact words the asm must produce. */
-			size_t k = 0;
-
-			while (k < raw_cnt && k < cnt && slot_word(&in[k]) == raw[k])
-				k++;
-			test_result(rname, k == raw_cnt && k == cnt,
-				    "slot %zu is 0x%016llx, raw section says 0x%016llx", k,
-				    k < cnt ? (unsigned long long)slot_word(&in[k]) : 0ull,
-				    k < raw_cnt ? (unsigned long long)raw[k] : 0ull);
 		} else {
-			test_result(rname, 1, "ok");
+			for (k = 0; k < ct.raw_cnt && k < cnt; k++)
+				if (!slot_eq(&in[k], ct.raw[k].code, ct.raw[k].dst_reg, ct.raw[k].src_reg,
+					     ct.raw[k].off, ct.raw[k].imm))
+					break;
+			test_result(rname, !ct.raw_cnt || (k == ct.raw_cnt && k == cnt),
+				    "differs from its raw section at slot %zu", k);
 		}
 		free(in);
-		free(text);
-		free(data);
-		free(names[i]);
+		conf_test_free(&ct);
 	}
 	free(manifest);
+	conf_free_names(names, n);
 	if (!n)
 		T_SKIP("no .data files in %s", dir);
 }
