@@ -77,6 +77,7 @@ check-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" \
 		SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" check
 
+include tests/tests.mk
 include bench/bench.mk
 include examples/examples.mk
 
