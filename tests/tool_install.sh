@@ -1,0 +1,65 @@
+#!/bin/sh
+# tool_install.sh BUILD_DIR - `make install` into a scratch root, then build and run
+# a program against the installed headers, library and pkg-config file.
+# Prints PASS/FAIL lines and `N passed, N failed` last.
+set -u
+build=${1:-build}
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+pass=0
+fail=0
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+
+if make -s install BUILD="$build" DESTDIR="$root" PREFIX=/usr >"$root/log" 2>&1; then
+	ok install
+else
+	bad install "$(tail -n 3 "$root/log")"
+fi
+for f in usr/include/structops/vm.h usr/include/structops/asm.h usr/lib/libstructops.a \
+	 usr/lib/libstructops.so usr/lib/pkgconfig/structops.pc usr/bin/structops; do
+	[ -e "$root/$f" ] && ok "installed $f" || bad "installed $f" "missing"
+done
+
+# Only the sops_ API leaves the shared object.
+leaked=$(nm -D --defined-only "$root/usr/lib/libstructops.so" 2>/dev/null | awk '{print $3}' | grep -v '^sops_' | grep -v '^_' | head -3)
+[ -z "$leaked" ] && ok "exports only sops_ symbols" || bad "exports only sops_ symbols" "$leaked"
+
+cat >"$root/user.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <structops/asm.h>
+#include <structops/vm.h>
+int main(void)
+{
+	struct sops_insn *insns;
+	size_t cnt;
+	char err[256];
+	struct sops_vm *vm;
+	struct sops_vm_opts opts = { .sz = sizeof(opts), .log_buf = err, .log_size = sizeof(err) };
+
+	if (sops_asm__parse("mov %r0, %r1\nadd %r0, 1\nexit", &insns, &cnt, err, sizeof(err)) ||
+	    sops_vm__create(insns, cnt, &opts, &vm))
+		return 1;
+	printf("%llu\n", (unsigned long long)sops_vm__exec(vm, 41, 0));
+	sops_vm__free(vm);
+	free(insns);
+	return 0;
+}
+C
+export PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/usr/lib/pkgconfig"
+if cc "$root/user.c" $(pkg-config --cflags --libs structops) -o "$root/user" 2>"$root/cc.log"; then
+	out=$(LD_LIBRARY_PATH="$root/usr/lib" "$root/user")
+	[ "$out" = 42 ] && ok "program against the shared library" || bad "program against the shared library" "printed '$out'"
+else
+	bad "program against the shared library" "$(head -n 3 "$root/cc.log")"
+fi
+if cc "$root/user.c" -I"$root/usr/include" "$root/usr/lib/libstructops.a" $(pkg-config --static --libs-only-l structops | sed "s/-lstructops//") \
+	-o "$root/user_static" 2>"$root/cc.log"; then
+	out=$("$root/user_static")
+	[ "$out" = 42 ] && ok "program against the static library" || bad "program against the static library" "printed '$out'"
+else
+	bad "program against the static library" "$(head -n 3 "$root/cc.log")"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
