@@ -18,6 +18,7 @@
 #include <structops/vm.h>
 
 #include "commands.h"
+#include "util/hex.h"
 
 #define PLUGIN_DEFAULT_BUDGET 100000000ull
 
@@ -43,17 +44,6 @@ static void plugin_usage(FILE *out)
 		PLUGIN_DEFAULT_BUDGET);
 }
 
-static int hex_nibble(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parses whitespace-separated two-digit hex bytes. Returns 0 or -EINVAL. */
 static int parse_hex_bytes(const char *text, uint8_t **out, size_t *out_len)
 {
@@ -70,8 +60,8 @@ static int parse_hex_bytes(const char *text, uint8_t **out, size_t *out_len)
 			p++;
 		if (!*p)
 			break;
-		hi = hex_nibble(p[0]);
-		lo = hi < 0 ? -1 : hex_nibble(p[1]);
+		hi = hex_digit_value(p[0]);
+		lo = hi < 0 ? -1 : hex_digit_value(p[1]);
 		if (lo < 0 || (p[2] && !strchr(" \t\n\r", p[2]))) {
 			free(buf);
 			return -EINVAL;

@@ -29,6 +29,7 @@
 #include <structops/asm.h>
 
 #include "opcodes.h"
+#include "../util/hex.h"
 
 /* A statement has a mnemonic plus at most this many words (`lock fetch add M, R`). */
 #define MAX_TOKENS 6
@@ -161,17 +162,6 @@ static bool valid_label(const char *s)
 	return true;
 }
 
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Parse a whole token as [+-](decimal | 0x hex) into a sign and a 64-bit
  * magnitude. Our own loop rather than strtoull: that one skips spaces, takes
@@ -192,7 +182,7 @@ static int parse_number(const char *s, bool *neg, uint64_t *mag)
 	if (!*s)
 		return -1;
 	for (; *s; s++) {
-		d = hex_val(*s);
+		d = hex_digit_value(*s);
 		if (d < 0 || d >= base)
 			return -1;
 		if (v > (UINT64_MAX - d) / base)
