@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_thunk.c - func models from BTF and the thunks built from them.
+ *
+ * The BTF is made in memory with libbpf's btf__add_* API. A one-instruction
+ * program returns one chosen context slot, so each call shows exactly how the
+ * thunk laid out the arguments; other programs check the narrowing of r0.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <bpf/btf.h>
+#include <structops/asm.h>
+
+#include "struct_ops/func_model.h"
+#include "struct_ops/thunk.h"
+#include "test.h"
+
+struct pair {
+	int a, b;
+};
+struct three {
+	int a, b, c;
+};
+struct wide {
+	long a, b;
+};
+
+struct test_btf {
+	struct btf *btf;
+	int s32, u8, s64, s8, pair, three, wide, big, ptr, flt, arr;
+};
+
+static int make_btf(struct test_btf *b)
+{
+	b->btf = btf__new_empty();
+	if (!b->btf)
+		return -ENOMEM;
+	b->s32 = btf__add_int(b->btf, "int", 4, BTF_INT_SIGNED);
+	b->u8 = btf__add_int(b->btf, "unsigned char", 1, 0);
+	b->s64 = btf__add_int(b->btf, "long", 8, BTF_INT_SIGNED);
+	b->s8 = btf__add_int(b->btf, "signed char", 1, BTF_INT_SIGNED);
+	b->pair = btf__add_struct(b->btf, "pair", 8);
+	btf__add_field(b->btf, "a", b->s32, 0, 0);
+	btf__add_field(b->btf, "b", b->s32, 32, 0);
+	b->three = btf__add_struct(b->btf, "three", 12);
+	btf__add_field(b->btf, "a", b->s32, 0, 0);
+	btf__add_field(b->btf, "b", b->s32, 32, 0);
+	btf__add_field(b->btf, "c", b->s32, 64, 0);
+	b->wide = btf__add_struct(b->btf, "wide", 16);
+	btf__add_field(b->btf, "a", b->s64, 0, 0);
+	btf__add_field(b->btf, "b", b->s64, 64, 0);
+	b->big = btf__add_struct(b->btf, "big", 24);
+	b->ptr = btf__add_ptr(b->btf, 0);
+	b->flt = btf__add_float(b->btf, "double", 8);
+	b->arr = btf__add_array(b->btf, b->s32, b->s32, 4);
+	return 0;
+}
+
+/* A FUNC_PROTO returning @ret taking @n params of the given types. */
+static int proto(struct test_btf *b, int ret, int n, const int *params)
+{
+	int id = btf__add_func_proto(b->btf, ret);
+
+	for (int i = 0; i < n; i++)
+		btf__add_func_param(b->btf, "", params[i]);
+	return id;
+}
+
+static struct sops_vm *prog(const char *text)
+{
+	struct sops_insn *insns;
+	struct sops_vm *vm = NULL;
+	size_t cnt;
+	char err[128];
+
+	if (sops_asm__parse(text, &insns, &cnt, err, sizeof(err)))
+		return NULL;
+	sops_vm__create(insns, cnt, NULL, &vm);
+	free(insns);
+	return vm;
+}
+
+/* Slot @k of the context as the program sees it, through a thunk of @m called by @call. */
+typedef int (*six_fn)(int, unsigned char, long, struct pair, struct wide, struct three);
+
+static uint64_t slot_via_thunk(const struct func_model *m, int k, int a, unsigned char b, long c,
+			       struct pair d, struct wide e, struct three f)
+{
+	char text[64];
+	struct sops_vm *vm;
+	struct thunk *th;
+	uint64_t v;
+
+	snprintf(text, sizeof(text), "ldxdw %%r0, [%%r1+%d]\nexit", k * 8);
+	vm = prog(text);
+	if (!vm || thunk_create_ffi(m, vm, &th, NULL)) {
+		sops_vm__free(vm);
+		return 0xdeadbeef;
+	}
+	/* the member returns int: only the low 32 bits come back, sign-extended */
+	v = (uint32_t)((six_fn)thunk_entry(th))(a, b, c, d, e, f);
+	thunk_free(th);
+	sops_vm__free(vm);
+	return v;
+}
+
+TEST(thunk_ffi_lays_out_arguments)
+{
+	struct test_btf b;
+	struct func_model m;
+	struct sops_log log = { 0 };
+	struct pair d = { 7, -8 };
+	struct wide e = { 0x1111222233334444, -2 };
+	struct three f = { 1, 2, 3 };
+	int params[6];
+
+	T_EQ(make_btf(&b), 0);
+	params[0] = b.s32, params[1] = b.u8, params[2] = b.s64;
+	params[3] = b.pair, params[4] = b.wide, params[5] = b.three;
+	T_EQ(func_model_from_btf(b.btf, proto(&b, b.s32, 6, params), &m, &log), 0);
+	T_EQ(m.nr_args, 6);
+	T_EQ(func_model_ctx_slots(&m), 8);
+	T_EQ(m.arg_flags[0], FMODEL_SIGNED);
+	T_EQ(m.arg_flags[3], FMODEL_STRUCT);
+	/* int -5: sign-extended in its slot; we can see the low 32 bits through the int return */
+	T_EQ(slot_via_thunk(&m, 0, -5, 200, 9, d, e, f), 0xfffffffbu);
+	T_EQ(slot_via_thunk(&m, 1, -5, 200, 9, d, e, f), 200);
+	T_EQ(slot_via_thunk(&m, 2, -5, 200, -9, d, e, f), (uint32_t)-9);
+	T_EQ(slot_via_thunk(&m, 3, -5, 200, 9, d, e, f), 7); /* pair.a in the low half */
+	T_EQ(slot_via_thunk(&m, 4, -5, 200, 9, d, e, f), 0x33334444);
+	T_EQ(slot_via_thunk(&m, 5, -5, 200, 9, d, e, f), (uint32_t)-2);
+	T_EQ(slot_via_thunk(&m, 6, -5, 200, 9, d, e, f), 1);
+	T_EQ(slot_via_thunk(&m, 7, -5, 200, 9, d, e, f), 3); /* three.c, zero-padded word */
+	btf__free(b.btf);
+}
+
+TEST(thunk_ffi_full_slots_and_narrowing)
+{
+	struct test_btf b;
+	struct func_model m;
+	struct sops_vm *vm;
+	struct thunk *th;
+	int params[2];
+
+	T_EQ(make_btf(&b), 0);
+	/* long f(struct pair, long): the pair's high half is visible as a whole slot */
+	params[0] = b.pair, params[1] = b.s64;
+	T_EQ(func_model_from_btf(b.btf, proto(&b, b.s64, 2, params), &m, NULL), 0);
+	vm = prog("ldxdw %r0, [%r1+0]\nldxdw %r2, [%r1+8]\nadd %r0, %r2\nexit");
+	T_ASSERT(vm);
+	T_EQ(thunk_create_ffi(&m, vm, &th, NULL), 0);
+	T_EQ(((long (*)(struct pair, long))thunk_entry(th))((struct pair){ 1, 2 }, 10),
+	     0x20000000bull);
+	thunk_free(th);
+	sops_vm__free(vm);
+
+	/* signed char f(void) returning 0x1ff: narrowed to -1 */
+	T_EQ(func_model_from_btf(b.btf, proto(&b, b.s8, 0, NULL), &m, NULL), 0);
+	vm = prog("mov %r0, 0x1ff\nexit");
+	T_EQ(thunk_create_ffi(&m, vm, &th, NULL), 0);
+	T_EQ(((signed char (*)(void))thunk_entry(th))(), (uint64_t)-1);
+	thunk_free(th);
+	/* unsigned char f(void) on the same program: 0xff */
+	T_EQ(func_model_from_btf(b.btf, proto(&b, b.u8, 0, NULL), &m, NULL), 0);
+	T_EQ(thunk_create_ffi(&m, vm, &th, NULL), 0);
+	T_EQ(((unsigned char (*)(void))thunk_entry(th))(), 0xff);
+	thunk_free(th);
+	/* void f(void *): runs, returns nothing */
+	params[0] = b.ptr;
+	T_EQ(func_model_from_btf(b.btf, proto(&b, 0, 1, params), &m, NULL), 0);
+	T_EQ(m.ret_size, 0);
+	T_EQ(thunk_create_ffi(&m, vm, &th, NULL), 0);
+	((void (*)(void *))thunk_entry(th))(NULL);
+	thunk_free(th);
+	sops_vm__free(vm);
+	btf__free(b.btf);
+}
+
+TEST(thunk_func_model_rejects)
+{
+	struct test_btf b;
+	struct func_model m;
+	char msg[160];
+	struct sops_log log = { msg, sizeof(msg), 0 };
+	int params[13], id;
+
+	T_EQ(make_btf(&b), 0);
+#define REJECT(id_expr, word)                                                                      \
+	do {                                                                                       \
+		log.written = 0;                                                                   \
+		T_EQ(func_model_from_btf(b.btf, (id_expr), &m, &log), -EINVAL);                    \
+		if (!strstr(msg, word))                                                            \
+			T_FAIL("message \"%s\" lacks \"%s\"", msg, word);                          \
+	} while (0)
+	params[0] = b.flt;
+	REJECT(proto(&b, b.s32, 1, params), "kind");
+	params[0] = b.arr;
+	REJECT(proto(&b, b.s32, 1, params), "kind");
+	params[0] = b.big;
+	REJECT(proto(&b, b.s32, 1, params), "24 bytes");
+	REJECT(proto(&b, b.pair, 0, NULL), "returning a struct");
+	for (int i = 0; i < 13; i++)
+		params[i] = b.s32;
+	REJECT(proto(&b, b.s32, 13, params), "13 arguments");
+	for (int i = 0; i < 7; i++)
+		params[i] = b.wide;
+	REJECT(proto(&b, b.s32, 7, params), "14 context slots");
+	id = btf__add_func_proto(b.btf, b.s32);
+	btf__add_func_param(b.btf, "", b.s32);
+	btf__add_func_param(b.btf, "", 0); /* ... */
+	REJECT(id, "variadic");
+	REJECT(b.s32, "not a function prototype");
+	REJECT(99999, "not a function prototype");
+	/* A pointer to a prototype is followed. */
+	params[0] = b.s32;
+	id = btf__add_ptr(b.btf, proto(&b, b.s32, 1, params));
+	T_EQ(func_model_from_btf(b.btf, id, &m, NULL), 0);
+	T_EQ(m.nr_args, 1);
+	btf__free(b.btf);
+}
