@@ -14,6 +14,7 @@
 
 #include "../isa/check.h"
 #include "../isa/opcodes.h"
+#include "../jit/jit.h"
 #include "../util/opts.h"
 #include "interp.h"
 #include "vm_internal.h"
@@ -109,15 +110,25 @@ static int resolve(struct sops_vm *vm, const struct sops_vm_opts *opts, struct s
 	return 0;
 }
 
-/* The JIT's entry point into vm creation (src/jit/ when built). */
+/* The JIT's entry point into vm creation: compile to native code (src/jit/). */
 static int vm_prepare_jit(struct sops_vm *vm, const struct sops_vm_opts *opts, struct sops_log *log)
 {
-	return log_err(log, -EOPNOTSUPP, "JIT not available in this build");
+	struct jit_opts jopts = {
+		.blinding = OPTS_GET(opts, jit_blinding, false),
+		.perf_map_name = OPTS_GET(opts, perf_map_name, NULL),
+	};
+	int err;
+
+	err = jit_compile(vm, &jopts, log, &vm->jit);
+	if (err)
+		return err;
+	vm->jit_fn = jit_image_entry(vm->jit);
+	return 0;
 }
 
 bool sops_jit_available(void)
 {
-	return false;
+	return jit_supported();
 }
 
 int sops_vm__create(const struct sops_insn *insns, size_t insn_cnt, const struct sops_vm_opts *opts,
@@ -187,6 +198,12 @@ void sops_vm__free(struct sops_vm *vm)
 	if (!vm)
 		return;
 	interp_release(vm);
+	/*
+	 * JIT code is unmapped here: the caller guarantees no thread still runs
+	 * it. The struct_ops layer must wait for an RCU grace period (no reader
+	 * can still be inside the code) before it lets this run.
+	 */
+	jit_image_free(vm->jit);
 	free(vm->call_fn);
 	free(vm->helper_by_id);
 	free(vm->insns);
@@ -248,7 +265,7 @@ const void *sops_vm__jit_image(const struct sops_vm *vm, size_t *size)
 {
 	if (size)
 		*size = 0;
-	return NULL;
+	return vm ? jit_image_code(vm->jit, size) : NULL;
 }
 
 enum sops_engine sops_vm__engine(const struct sops_vm *vm)
