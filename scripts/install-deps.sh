@@ -13,10 +13,11 @@
 #   libffi-dev          closures for op thunks in interpreter mode
 #   zlib1g-dev          libbpf's own link dependency
 #   pkg-config          finds the libraries above
+#   binutils            objdump decodes JIT output for `structops disasm --jited`
 #   make, gcc           the build itself
 set -eu
 
-PKGS="make gcc clang-19 llvm-19 libelf-dev libbpf-dev liburcu-dev libffi-dev zlib1g-dev pkg-config"
+PKGS="make gcc binutils clang-19 llvm-19 libelf-dev libbpf-dev liburcu-dev libffi-dev zlib1g-dev pkg-config"
 
 missing=""
 for p in $PKGS; do

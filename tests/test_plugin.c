@@ -8,10 +8,13 @@
  * crash or a hang. The tool's path comes from $STRUCTOPS_TOOL (tests/run.sh sets it).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <structops/vm.h>
 
 #include "conformance.h"
 #include "test.h"
@@ -47,8 +50,14 @@ static int run_tool(char *const args[], const char *in, char *out, size_t out_si
 	if (!pid) {
 		dup2(to_child[0], 0);
 		dup2(from_child[1], 1);
-		if (merge_stderr)
+		if (merge_stderr) {
 			dup2(from_child[1], 2);
+		} else {
+			int null = open("/dev/null", O_WRONLY);
+
+			if (null >= 0)
+				dup2(null, 2);
+		}
 		close(to_child[1]);
 		close(from_child[0]);
 		execv(args[0], args);
@@ -129,6 +138,8 @@ TEST(plugin_conformance)
 			continue;
 		}
 		plugin_one(tool, "--interp", &ct, insns, n);
+		if (sops_jit_available())
+			plugin_one(tool, "--jit", &ct, insns, n);
 		free(insns);
 		conf_test_free(&ct);
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <structops/asm.h>
+#include <structops/vm.h>
 
 #include "commands.h"
 
@@ -41,13 +42,18 @@ static void asm_usage(FILE *out)
 static void disasm_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: structops disasm FILE.bin [--raw]\n"
+		"usage: structops disasm FILE.bin [--raw] [--jited [--blind]]\n"
 		"\n"
 		"Prints raw bytecode (8-byte little-endian slots) as BPF assembly in the\n"
 		"syntax of llvm-objdump and the kernel verifier log, one instruction a\n"
 		"line with its slot index. FILE.bin may be - for stdin.\n"
 		"\n"
 		"  --raw        also print each instruction's bytes in hex\n"
+		"  --jited      compile with the JIT and print each BPF instruction followed\n"
+		"               by its x86-64 code (decoded by objdump from binutils; hex\n"
+		"               bytes without it). Helper and kfunc calls go to stand-in\n"
+		"               stubs and pseudo lddw to 0, so any bytecode can be shown.\n"
+		"  --blind      with --jited: compile with constant blinding\n"
 		"  -h, --help   this text\n");
 }
 
@@ -172,6 +178,7 @@ int cmd_disasm(int argc, char **argv)
 	struct sops_disasm_opts opts = { .sz = sizeof(opts), .show_index = 1 };
 	struct sops_insn *insns;
 	const char *in = NULL;
+	bool jited = false, blind = false;
 	size_t cnt;
 	int err, i;
 
@@ -181,6 +188,10 @@ int cmd_disasm(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--raw")) {
 			opts.show_raw = 1;
+		} else if (!strcmp(argv[i], "--jited")) {
+			jited = true;
+		} else if (!strcmp(argv[i], "--blind")) {
+			blind = true;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "structops disasm: unknown option '%s'\n", argv[i]);
 			disasm_usage(stderr);
@@ -198,8 +209,21 @@ int cmd_disasm(int argc, char **argv)
 		disasm_usage(stderr);
 		return 1;
 	}
+	if (blind && !jited) {
+		fprintf(stderr, "structops disasm: --blind only applies with --jited\n");
+		return 1;
+	}
+	if (jited && !sops_jit_available()) {
+		fprintf(stderr, "structops disasm: JIT not available\n");
+		return 1;
+	}
 	if (tool_read_bytecode(in, &insns, &cnt))
 		return 1; /* it said why */
+	if (jited) {
+		err = tool_disasm_jited(stdout, insns, cnt, blind);
+		free(insns);
+		return err ? 1 : 0;
+	}
 	err = sops_disasm__dump(stdout, insns, cnt, &opts);
 	free(insns);
 	if (err == -EINVAL) {

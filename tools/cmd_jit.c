@@ -27,8 +27,6 @@
 #include "../src/vm/vm_internal.h"
 #include "commands.h"
 
-int tool_disasm_jited(FILE *out, const struct sops_insn *insns, size_t insn_cnt, bool blinding);
-
 static uint64_t stub_helper(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5,
 			    void *aux)
 {

@@ -8,7 +8,9 @@
 #ifndef SOPS_TOOLS_COMMANDS_H
 #define SOPS_TOOLS_COMMANDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <structops/insn.h>
@@ -17,6 +19,14 @@ int cmd_plugin(int argc, char **argv);
 int cmd_asm(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+
+/*
+ * cmd_jit.c: print @insns compiled by the JIT, each BPF instruction followed by its
+ * machine code. Returns 0 or a negative errno (after printing why on stderr).
+ */
+int tool_disasm_jited(FILE *out, const struct sops_insn *insns, size_t insn_cnt, bool blinding);
+int cmd_btf(int argc, char **argv);
+int cmd_object(int argc, char **argv);
 
 /*
  * Read a whole file (or stdin for "-"). Returns 0, *data (free() it) and *size, or

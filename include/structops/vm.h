@@ -159,6 +159,10 @@ struct sops_vm_run_opts {
  * SOPS_MAX_CALL_FRAMES), -ENOENT (callx to an unknown helper), -EINVAL (bad
  * options). Only checked mode can report the first two.
  *
+ * JIT'd code has no error channel: where the interpreter reports -E2BIG or
+ * -ENOENT, JIT'd code unwinds to its caller with r0 = 0, and this function
+ * returns 0 with retval 0. Verified programs never reach either case.
+ *
  * Thread-safe; reentrant.
  */
 SOPS_API int sops_vm__run(const struct sops_vm *vm, struct sops_vm_run_opts *opts);
