@@ -7,6 +7,7 @@
  * thunk laid out the arguments; other programs check the narrowing of r0.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include <bpf/btf.h>
@@ -67,8 +68,15 @@ static int proto(struct test_btf *b, int ret, int n, const int *params)
 	return id;
 }
 
-static struct sops_vm *prog(const char *text)
+/* Engines the thunks are tried with: interpreted (libffi thunk) and JIT'd (native thunk). */
+static bool engine_ok(int e)
 {
+	return e == SOPS_ENGINE_INTERP || sops_jit_available();
+}
+
+static struct sops_vm *prog_on(const char *text, int engine)
+{
+	struct sops_vm_opts opts = { .sz = sizeof(opts), .engine = engine };
 	struct sops_insn *insns;
 	struct sops_vm *vm = NULL;
 	size_t cnt;
@@ -76,7 +84,7 @@ static struct sops_vm *prog(const char *text)
 
 	if (sops_asm__parse(text, &insns, &cnt, err, sizeof(err)))
 		return NULL;
-	sops_vm__create(insns, cnt, NULL, &vm);
+	sops_vm__create(insns, cnt, &opts, &vm);
 	free(insns);
 	return vm;
 }
@@ -84,8 +92,8 @@ static struct sops_vm *prog(const char *text)
 /* Slot @k of the context as the program sees it, through a thunk of @m called by @call. */
 typedef int (*six_fn)(int, unsigned char, long, struct pair, struct wide, struct three);
 
-static uint64_t slot_via_thunk(const struct func_model *m, int k, int a, unsigned char b, long c,
-			       struct pair d, struct wide e, struct three f)
+static uint64_t slot_via_thunk(int engine, const struct func_model *m, int k, int a, unsigned char b,
+			       long c, struct pair d, struct wide e, struct three f)
 {
 	char text[64];
 	struct sops_vm *vm;
@@ -93,8 +101,8 @@ static uint64_t slot_via_thunk(const struct func_model *m, int k, int a, unsigne
 	uint64_t v;
 
 	snprintf(text, sizeof(text), "ldxdw %%r0, [%%r1+%d]\nexit", k * 8);
-	vm = prog(text);
-	if (!vm || thunk_create_ffi(m, vm, &th, NULL)) {
+	vm = prog_on(text, engine);
+	if (!vm || thunk_create(m, vm, &th, NULL)) {
 		sops_vm__free(vm);
 		return 0xdeadbeef;
 	}
@@ -105,7 +113,7 @@ static uint64_t slot_via_thunk(const struct func_model *m, int k, int a, unsigne
 	return v;
 }
 
-TEST(thunk_ffi_lays_out_arguments)
+TEST(thunk_lays_out_arguments)
 {
 	struct test_btf b;
 	struct func_model m;
@@ -123,19 +131,24 @@ TEST(thunk_ffi_lays_out_arguments)
 	T_EQ(func_model_ctx_slots(&m), 8);
 	T_EQ(m.arg_flags[0], FMODEL_SIGNED);
 	T_EQ(m.arg_flags[3], FMODEL_STRUCT);
-	/* int -5: sign-extended in its slot; we can see the low 32 bits through the int return */
-	T_EQ(slot_via_thunk(&m, 0, -5, 200, 9, d, e, f), 0xfffffffbu);
-	T_EQ(slot_via_thunk(&m, 1, -5, 200, 9, d, e, f), 200);
-	T_EQ(slot_via_thunk(&m, 2, -5, 200, -9, d, e, f), (uint32_t)-9);
-	T_EQ(slot_via_thunk(&m, 3, -5, 200, 9, d, e, f), 7); /* pair.a in the low half */
-	T_EQ(slot_via_thunk(&m, 4, -5, 200, 9, d, e, f), 0x33334444);
-	T_EQ(slot_via_thunk(&m, 5, -5, 200, 9, d, e, f), (uint32_t)-2);
-	T_EQ(slot_via_thunk(&m, 6, -5, 200, 9, d, e, f), 1);
-	T_EQ(slot_via_thunk(&m, 7, -5, 200, 9, d, e, f), 3); /* three.c, zero-padded word */
+	for (int en = 0; en < 2; en++) {
+		if (!engine_ok(en))
+			continue;
+		/* int -5: sign-extended in its slot; we see the low 32 bits through the int return */
+		T_EQ(slot_via_thunk(en, &m, 0, -5, 200, 9, d, e, f), 0xfffffffbu);
+		T_EQ(slot_via_thunk(en, &m, 1, -5, 200, 9, d, e, f), 200);
+		T_EQ(slot_via_thunk(en, &m, 2, -5, 200, -9, d, e, f), (uint32_t)-9);
+		T_EQ(slot_via_thunk(en, &m, 3, -5, 200, 9, d, e, f), 7); /* pair.a in the low half */
+		T_EQ(slot_via_thunk(en, &m, 4, -5, 200, 9, d, e, f), 0x33334444);
+		T_EQ(slot_via_thunk(en, &m, 5, -5, 200, 9, d, e, f), (uint32_t)-2); /* wide.b, in r9 */
+		/* struct three needs two registers, none are left: it arrives on the stack */
+		T_EQ(slot_via_thunk(en, &m, 6, -5, 200, 9, d, e, f), 1);
+		T_EQ(slot_via_thunk(en, &m, 7, -5, 200, 9, d, e, f), 3); /* three.c, zero-padded */
+	}
 	btf__free(b.btf);
 }
 
-TEST(thunk_ffi_full_slots_and_narrowing)
+static void full_slots_and_narrowing(struct test_ctx *t, int en)
 {
 	struct test_btf b;
 	struct func_model m;
@@ -147,9 +160,9 @@ TEST(thunk_ffi_full_slots_and_narrowing)
 	/* long f(struct pair, long): the pair's high half is visible as a whole slot */
 	params[0] = b.pair, params[1] = b.s64;
 	T_EQ(func_model_from_btf(b.btf, proto(&b, b.s64, 2, params), &m, NULL), 0);
-	vm = prog("ldxdw %r0, [%r1+0]\nldxdw %r2, [%r1+8]\nadd %r0, %r2\nexit");
+	vm = prog_on("ldxdw %r0, [%r1+0]\nldxdw %r2, [%r1+8]\nadd %r0, %r2\nexit", en);
 	T_ASSERT(vm);
-	T_EQ(thunk_create_ffi(&m, vm, &th, NULL), 0);
+	T_EQ(thunk_create(&m, vm, &th, NULL), 0);
 	T_EQ(((long (*)(struct pair, long))thunk_entry(th))((struct pair){ 1, 2 }, 10),
 	     0x20000000bull);
 	thunk_free(th);
@@ -157,23 +170,65 @@ TEST(thunk_ffi_full_slots_and_narrowing)
 
 	/* signed char f(void) returning 0x1ff: narrowed to -1 */
 	T_EQ(func_model_from_btf(b.btf, proto(&b, b.s8, 0, NULL), &m, NULL), 0);
-	vm = prog("mov %r0, 0x1ff\nexit");
-	T_EQ(thunk_create_ffi(&m, vm, &th, NULL), 0);
+	vm = prog_on("mov %r0, 0x1ff\nexit", en);
+	T_EQ(thunk_create(&m, vm, &th, NULL), 0);
 	T_EQ(((signed char (*)(void))thunk_entry(th))(), (uint64_t)-1);
 	thunk_free(th);
 	/* unsigned char f(void) on the same program: 0xff */
 	T_EQ(func_model_from_btf(b.btf, proto(&b, b.u8, 0, NULL), &m, NULL), 0);
-	T_EQ(thunk_create_ffi(&m, vm, &th, NULL), 0);
+	T_EQ(thunk_create(&m, vm, &th, NULL), 0);
 	T_EQ(((unsigned char (*)(void))thunk_entry(th))(), 0xff);
 	thunk_free(th);
 	/* void f(void *): runs, returns nothing */
 	params[0] = b.ptr;
 	T_EQ(func_model_from_btf(b.btf, proto(&b, 0, 1, params), &m, NULL), 0);
 	T_EQ(m.ret_size, 0);
-	T_EQ(thunk_create_ffi(&m, vm, &th, NULL), 0);
+	T_EQ(thunk_create(&m, vm, &th, NULL), 0);
 	((void (*)(void *))thunk_entry(th))(NULL);
 	thunk_free(th);
 	sops_vm__free(vm);
+	btf__free(b.btf);
+}
+
+TEST(thunk_full_slots_and_narrowing)
+{
+	for (int en = 0; en < 2; en++)
+		if (engine_ok(en))
+			full_slots_and_narrowing(t, en);
+}
+
+typedef long (*eight_fn)(long, long, long, long, long, long, int, unsigned short);
+
+/* Eight scalars: the last two arrive on the stack and must be widened there too. */
+TEST(thunk_stack_arguments)
+{
+	struct test_btf b;
+	struct func_model m;
+	int params[8];
+	int u16;
+
+	T_EQ(make_btf(&b), 0);
+	u16 = btf__add_int(b.btf, "unsigned short", 2, 0);
+	for (int i = 0; i < 6; i++)
+		params[i] = b.s64;
+	params[6] = b.s32;
+	params[7] = u16;
+	T_EQ(func_model_from_btf(b.btf, proto(&b, b.s64, 8, params), &m, NULL), 0);
+	for (int en = 0; en < 2; en++) {
+		struct sops_vm *vm;
+		struct thunk *th;
+
+		if (!engine_ok(en))
+			continue;
+		/* r0 = ctx[6] (int -3, sign-extended) * 1000 + ctx[7] (u16 65535) + ctx[0] */
+		vm = prog_on("ldxdw %r0, [%r1+48]\nmul %r0, 1000\nldxdw %r2, [%r1+56]\nadd %r0, %r2\n"
+			     "ldxdw %r2, [%r1+0]\nadd %r0, %r2\nexit", en);
+		T_ASSERT(vm);
+		T_EQ(thunk_create(&m, vm, &th, NULL), 0);
+		T_EQ(((eight_fn)thunk_entry(th))(5, 0, 0, 0, 0, 0, -3, 65535), (uint64_t)(-3000 + 65535 + 5));
+		thunk_free(th);
+		sops_vm__free(vm);
+	}
 	btf__free(b.btf);
 }
 

@@ -10,7 +10,8 @@
  * member's return type. The call path allocates nothing and takes no lock.
  *
  * Two generators exist: libffi closures, which work with any engine (used in
- * interpreter mode), and native code for JIT'd programs.
+ * interpreter mode), and native code for JIT'd programs, which calls the
+ * program's image directly.
  */
 #ifndef SOPS_STRUCT_OPS_THUNK_H
 #define SOPS_STRUCT_OPS_THUNK_H
@@ -19,19 +20,36 @@
 
 #include "func_model.h"
 
-struct thunk;
+/* What every thunk is: its entry point and how to release it. */
+struct thunk {
+	void *entry;
+	void (*release)(struct thunk *t);
+};
 
 /*
- * thunk_create_ffi - a libffi closure with @m's signature that runs @prog.
- * @prog must outlive the thunk. Returns 0 and *@out, or -ENOMEM/-EINVAL.
+ * thunk_create - a thunk with @m's signature that runs @prog: native code when
+ * @prog is JIT'd (thunk_jit.c), a libffi closure otherwise (thunk_ffi.c).
+ * @prog must outlive the thunk. Returns 0 and *@out, or a negative errno.
  */
+int thunk_create(const struct func_model *m, const struct sops_vm *prog, struct thunk **out,
+		 struct sops_log *log);
+
 int thunk_create_ffi(const struct func_model *m, const struct sops_vm *prog, struct thunk **out,
+		     struct sops_log *log);
+int thunk_create_jit(const struct func_model *m, const struct sops_vm *prog, struct thunk **out,
 		     struct sops_log *log);
 
 /* The function pointer to store in the ops table. */
-void *thunk_entry(const struct thunk *t);
+static inline void *thunk_entry(const struct thunk *t)
+{
+	return t->entry;
+}
 
-/* Release @t; no thread may be inside it or about to call it (wait a grace period first). */
-void thunk_free(struct thunk *t);
+/* Release @t (NULL is fine); no thread may be inside it or about to call it (wait a grace period first). */
+static inline void thunk_free(struct thunk *t)
+{
+	if (t)
+		t->release(t);
+}
 
 #endif /* SOPS_STRUCT_OPS_THUNK_H */

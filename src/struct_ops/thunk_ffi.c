@@ -22,9 +22,9 @@ struct ffi_struct_arg {
 	ffi_type *elements[17];
 };
 
-struct thunk {
+struct ffi_thunk {
+	struct thunk base;
 	ffi_closure *closure;
-	void *entry;
 	const struct sops_vm *prog;
 	struct func_model model;
 	ffi_cif cif;
@@ -79,7 +79,7 @@ static uint64_t widen(const void *p, uint8_t size, uint8_t flags)
 
 static void thunk_handler(ffi_cif *cif, void *ret, void **args, void *user)
 {
-	const struct thunk *t = user;
+	const struct ffi_thunk *t = user;
 	const struct func_model *m = &t->model;
 	uint64_t ctx[FUNC_MODEL_MAX_ARGS];
 	unsigned int slot = 0;
@@ -101,11 +101,19 @@ static void thunk_handler(ffi_cif *cif, void *ret, void **args, void *user)
 		*(ffi_arg *)ret = (ffi_arg)func_model_narrow_ret(m, r0);
 }
 
+static void ffi_thunk_release(struct thunk *base)
+{
+	struct ffi_thunk *t = (struct ffi_thunk *)base;
+
+	ffi_closure_free(t->closure);
+	free(t);
+}
+
 int thunk_create_ffi(const struct func_model *m, const struct sops_vm *prog, struct thunk **out,
 		     struct sops_log *log)
 {
 	ffi_type *rtype = m->ret_size ? int_type(m->ret_size, m->ret_flags) : &ffi_type_void;
-	struct thunk *t;
+	struct ffi_thunk *t;
 
 	if (m->nr_args > FUNC_MODEL_MAX_ARGS || func_model_ctx_slots(m) > FUNC_MODEL_MAX_ARGS)
 		return log_err(log, -EINVAL, "function model has too many arguments");
@@ -122,29 +130,17 @@ int thunk_create_ffi(const struct func_model *m, const struct sops_vm *prog, str
 		free(t);
 		return log_err(log, -EINVAL, "libffi cannot describe this function model");
 	}
-	t->closure = ffi_closure_alloc(sizeof(ffi_closure), &t->entry);
+	t->closure = ffi_closure_alloc(sizeof(ffi_closure), &t->base.entry);
 	if (!t->closure) {
 		free(t);
 		return log_err(log, -ENOMEM, "libffi cannot allocate a closure");
 	}
-	if (ffi_prep_closure_loc(t->closure, &t->cif, thunk_handler, t, t->entry) != FFI_OK) {
+	if (ffi_prep_closure_loc(t->closure, &t->cif, thunk_handler, t, t->base.entry) != FFI_OK) {
 		ffi_closure_free(t->closure);
 		free(t);
 		return log_err(log, -EINVAL, "libffi cannot prepare the closure");
 	}
-	*out = t;
+	t->base.release = ffi_thunk_release;
+	*out = &t->base;
 	return 0;
-}
-
-void *thunk_entry(const struct thunk *t)
-{
-	return t->entry;
-}
-
-void thunk_free(struct thunk *t)
-{
-	if (!t)
-		return;
-	ffi_closure_free(t->closure);
-	free(t);
 }
