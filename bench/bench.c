@@ -27,6 +27,8 @@
 
 #include <structops/vm.h>
 
+#include "struct_ops/thunk.h"
+
 typedef uint64_t (*kernel_fn)(uint8_t *mem, uint64_t len);
 
 /* The native kernels (bench/kernels/NAME.c built with KPREFIX=gcc_ and clang_). */
@@ -577,6 +579,93 @@ static int bench_compile(const struct options *o)
 	return 0;
 }
 
+/* The host's own version of the one-line op, for the thunk comparison. */
+static __attribute__((noinline)) uint64_t native_op(uint64_t x)
+{
+	return x + 1;
+}
+
+typedef uint64_t (*op_fn)(uint64_t);
+
+static __attribute__((noinline)) uint64_t call_op_loop(op_fn fn_arg, uint64_t reps)
+{
+	op_fn volatile fn = fn_arg;
+	uint64_t sum = 0;
+
+	for (uint64_t i = 0; i < reps; i++) {
+		sum += fn(i);
+		__asm__ volatile("" : "+r"(sum));
+	}
+	return sum;
+}
+
+static double time_op(op_fn fn, uint64_t reps, int samples)
+{
+	double per[64];
+
+	if (samples > 64)
+		samples = 64;
+	call_op_loop(fn, reps / 10 + 1); /* warm-up */
+	for (int s = 0; s < samples; s++) {
+		uint64_t t0 = now_ns();
+
+		call_op_loop(fn, reps);
+		per[s] = (double)(now_ns() - t0) / (double)reps;
+	}
+	return median(per, samples);
+}
+
+/*
+ * The struct_ops call path: a host calls `u64 op(u64 x)` through a function
+ * pointer. Natively that pointer is native_op; with structops it is the thunk
+ * of an ops member whose program is the callback kernel (`return ctx[0] + 1`),
+ * JIT'd (native thunk) or interpreted (libffi thunk).
+ */
+static int bench_thunk(const struct options *o)
+{
+	const struct func_model m = { .nr_args = 1, .arg_size = { 8 }, .ret_size = 8 };
+	const uint64_t reps = 20u << 20;
+	struct sops_insn *insns;
+	double native, via[2] = { 0, 0 };
+	size_t cnt;
+	char log[256];
+
+	if (!selected(o, "callback") || read_bin(o->dir, "callback", &insns, &cnt))
+		return 0;
+	native = time_op(native_op, reps, o->samples);
+	for (int e = 0; e < 2; e++) {
+		enum sops_engine engine = e ? SOPS_ENGINE_JIT : SOPS_ENGINE_INTERP;
+		struct sops_vm *vm;
+		struct thunk *th;
+
+		if (e && !sops_jit_available())
+			continue;
+		if (create_vm(insns, cnt, engine, false, &vm, log, sizeof(log)) ||
+		    thunk_create(&m, vm, &th, NULL)) {
+			fprintf(stderr, "bench: cannot build the callback thunk: %s\n", log);
+			free(insns);
+			return -1;
+		}
+		if (((op_fn)thunk_entry(th))(41) != 42) {
+			printf("bench: MISMATCH: thunk(41) != 42\n");
+			thunk_free(th);
+			sops_vm__free(vm);
+			free(insns);
+			return -1;
+		}
+		via[e] = time_op((op_fn)thunk_entry(th), e ? reps : reps / 8, o->samples);
+		thunk_free(th);
+		sops_vm__free(vm);
+	}
+	free(insns);
+	printf("\nops member call, u64 op(u64) through a function pointer (median ns/call):\n");
+	printf("  native indirect call      %8.2f\n", native);
+	printf("  thunk -> interpreter      %8.2f   %6.2fx (libffi thunk)\n", via[0], via[0] / native);
+	if (via[1] > 0)
+		printf("  thunk -> JIT              %8.2f   %6.2fx (goal: at most 1.5x)\n", via[1], via[1] / native);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -615,7 +704,7 @@ int main(int argc, char **argv)
 	if (!failed) {
 		print_median_ratio("interp", rows, n, ENG_INTERP, " (goal: at most 15x)");
 		print_median_ratio("jit", rows, n, ENG_JIT, " (goal: at most 1.3x)");
-		if (bench_compile(&o))
+		if (bench_compile(&o) || bench_thunk(&o))
 			failed = 1;
 	}
 	if (failed) {
