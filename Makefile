@@ -71,7 +71,7 @@ $(UNIT_TESTS): $(TEST_OBJS) $(STATIC_LIB)
 # The test binaries reach into the library's internals, so they see hidden symbols
 # through the static archive, never through the shared object.
 check: $(UNIT_TESTS) $(TOOL)
-	@sh tests/run.sh $(BUILD)
+	@SAN_FLAGS="$(SAN_FLAGS)" sh tests/run.sh $(BUILD)
 
 check-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g" \

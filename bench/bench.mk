@@ -47,7 +47,7 @@ $(BENCH_DIR)/clang/%.o: bench/kernels/%.c bench/kernels/kernel.h | $(DEPS_STAMP)
 	$(BENCH_CLANG) $(BENCH_KFLAGS) -DKPREFIX=clang_ -c $< -o $@
 
 $(BENCH_DIR)/bench.o: bench/bench.c include/structops/vm.h include/structops/insn.h \
-		src/struct_ops/thunk.h src/struct_ops/func_model.h | $(DEPS_STAMP)
+		src/struct_ops/thunk.h src/vm/func_model.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 

@@ -13,7 +13,7 @@
 #include <bpf/btf.h>
 #include <structops/asm.h>
 
-#include "struct_ops/func_model.h"
+#include "struct_ops/btf_func_model.h"
 #include "struct_ops/thunk.h"
 #include "test.h"
 
@@ -273,4 +273,107 @@ TEST(thunk_func_model_rejects)
 	T_EQ(func_model_from_btf(b.btf, id, &m, NULL), 0);
 	T_EQ(m.nr_args, 1);
 	btf__free(b.btf);
+}
+
+/*
+ * The same eight-argument member, with a program that needs a real frame: it
+ * uses the BPF stack, callee-saved registers and a bpf-to-bpf call, so its
+ * context array is addressed from rbp and the stack arguments sit above it.
+ */
+TEST(thunk_entry_with_frame)
+{
+	static const char text[] =
+		"ldxdw %r2, [%r1+48]\n"  /* -3 */
+		"stxdw [%r10-8], %r2\n"
+		"ldxdw %r6, [%r1+56]\n"  /* 65535, kept across the call */
+		"ldxdw %r7, [%r1+0]\n"   /* 5 */
+		"call local f\n"
+		"ldxdw %r2, [%r10-8]\n"
+		"mul %r0, %r2\n"
+		"add %r0, %r6\n"
+		"add %r0, %r7\n"
+		"exit\n"
+		"f:\n"
+		"stdw [%r10-8], 1000\n"
+		"ldxdw %r0, [%r10-8]\n"
+		"exit\n";
+	struct test_btf b;
+	struct func_model m;
+	int params[8];
+	int u16;
+
+	T_EQ(make_btf(&b), 0);
+	u16 = btf__add_int(b.btf, "unsigned short", 2, 0);
+	for (int i = 0; i < 6; i++)
+		params[i] = b.s64;
+	params[6] = b.s32;
+	params[7] = u16;
+	T_EQ(func_model_from_btf(b.btf, proto(&b, b.s64, 8, params), &m, NULL), 0);
+	for (int en = 0; en < 2; en++) {
+		struct sops_vm *vm;
+		struct thunk *th;
+
+		if (!engine_ok(en))
+			continue;
+		vm = prog_on(text, en);
+		T_ASSERT(vm);
+		T_EQ(thunk_create(&m, vm, &th, NULL), 0);
+		for (int k = 0; k < 3; k++)
+			T_EQ(((eight_fn)thunk_entry(th))(5, 1, 2, 3, 4, 6, -3, 65535),
+			     (uint64_t)(-3000 + 65535 + 5));
+		thunk_free(th);
+		sops_vm__free(vm);
+	}
+	btf__free(b.btf);
+}
+
+/* A native entry image carries the blinding of the program's own image. */
+TEST(thunk_entry_keeps_blinding)
+{
+	struct sops_vm_opts opts = { .sz = sizeof(opts), .engine = SOPS_ENGINE_JIT, .jit_blinding = true };
+	const struct func_model m = { .nr_args = 1, .arg_size = { 8 }, .ret_size = 8 };
+	struct sops_insn *insns;
+	struct sops_vm *vm;
+	struct thunk *th;
+	size_t cnt;
+	char err[128];
+
+	if (!sops_jit_available())
+		T_SKIP("no JIT in this build");
+	T_EQ(sops_asm__parse("ldxdw %r0, [%r1+0]\nadd %r0, 0x5bd1e995\nexit", &insns, &cnt, err,
+			     sizeof(err)), 0);
+	T_EQ(sops_vm__create(insns, cnt, &opts, &vm), 0);
+	free(insns);
+	T_EQ(thunk_create(&m, vm, &th, NULL), 0);
+	T_EQ(((uint64_t (*)(uint64_t))thunk_entry(th))(1), 0x5bd1e996);
+	/* the constant must not appear in the entry's code */
+	{
+		const uint8_t *code = thunk_entry(th);
+		const uint8_t k[4] = { 0x95, 0xe9, 0xd1, 0x5b };
+
+		for (int i = 0; i < 64; i++)
+			T_ASSERT(memcmp(code + i, k, 4) != 0);
+	}
+	thunk_free(th);
+	sops_vm__free(vm);
+}
+
+TEST(thunk_rejects_bad_models)
+{
+	struct func_model m = { .nr_args = 13 };
+	struct sops_vm *vm = prog_on("mov %r0, 0\nexit", SOPS_ENGINE_INTERP);
+	struct thunk *th;
+
+	T_ASSERT(vm);
+	T_EQ(thunk_create(&m, vm, &th, NULL), -EINVAL);
+	m = (struct func_model){ .nr_args = 1, .arg_size = { 9 } }; /* a 9-byte scalar */
+	T_EQ(thunk_create(&m, vm, &th, NULL), -EINVAL);
+	sops_vm__free(vm);
+	if (!sops_jit_available())
+		return;
+	vm = prog_on("mov %r0, 0\nexit", SOPS_ENGINE_JIT);
+	T_ASSERT(vm);
+	m = (struct func_model){ .nr_args = 1, .arg_size = { 24 }, .arg_flags = { FMODEL_STRUCT } };
+	T_EQ(thunk_create(&m, vm, &th, NULL), -EINVAL);
+	sops_vm__free(vm);
 }

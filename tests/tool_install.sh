@@ -1,8 +1,10 @@
 #!/bin/sh
 # tool_install.sh BUILD_DIR - `make install` into a scratch root, then build and run
 # a program against the installed headers, library and pkg-config file.
-# Prints PASS/FAIL lines and `N passed, N failed` last.
+# Prints PASS/FAIL lines and `N passed, N failed` last. Under `make check-asan` the
+# library is instrumented, so the user program is built with the same $SAN_FLAGS.
 set -u
+san=${SAN_FLAGS:-}
 build=${1:-build}
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -48,13 +50,15 @@ int main(void)
 }
 C
 export PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/usr/lib/pkgconfig"
-if cc "$root/user.c" $(pkg-config --cflags --libs structops) -o "$root/user" 2>"$root/cc.log"; then
+# shellcheck disable=SC2086
+if cc $san "$root/user.c" $(pkg-config --cflags --libs structops) -o "$root/user" 2>"$root/cc.log"; then
 	out=$(LD_LIBRARY_PATH="$root/usr/lib" "$root/user")
 	[ "$out" = 42 ] && ok "program against the shared library" || bad "program against the shared library" "printed '$out'"
 else
 	bad "program against the shared library" "$(head -n 3 "$root/cc.log")"
 fi
-if cc "$root/user.c" -I"$root/usr/include" "$root/usr/lib/libstructops.a" $(pkg-config --static --libs-only-l structops | sed "s/-lstructops//") \
+# shellcheck disable=SC2086
+if cc $san "$root/user.c" -I"$root/usr/include" "$root/usr/lib/libstructops.a" $(pkg-config --static --libs-only-l structops | sed "s/-lstructops//") \
 	-o "$root/user_static" 2>"$root/cc.log"; then
 	out=$("$root/user_static")
 	[ "$out" = 42 ] && ok "program against the static library" || bad "program against the static library" "printed '$out'"

@@ -14,6 +14,7 @@
  *   jit_mem.c        executable memory: map RW, write, seal RX, unmap
  *   jit_perf.c       /tmp/perf-<pid>.map entries
  *   jit_blind.c      the per-image key for constant blinding
+ *   jit_entry.c      native-calling-convention entries (struct_ops members)
  */
 #ifndef SOPS_JIT_JIT_H
 #define SOPS_JIT_JIT_H
@@ -25,6 +26,7 @@
 #include <structops/vm.h>
 
 #include "../util/log.h"
+#include "../vm/func_model.h"
 
 struct sops_vm;
 struct jit_image;
@@ -32,6 +34,12 @@ struct jit_image;
 struct jit_opts {
 	bool blinding;              /* rewrite every immediate as (imm ^ key) ^ key */
 	const char *perf_map_name;  /* perf map entry name, or NULL (see jit_perf.c) */
+	/*
+	 * Enter main with this native calling convention instead of r1..r5: the
+	 * arguments become a u64 context array and r1 points to it; r0 is
+	 * narrowed at exit (see jit_entry.c). NULL: the usual entry.
+	 */
+	const struct func_model *native_entry;
 };
 
 /*
@@ -64,6 +72,9 @@ long jit_image_insn_offset(const struct jit_image *img, size_t idx);
  */
 void jit_image_free(struct jit_image *img);
 
+/* Whether @img was compiled with constant blinding. */
+bool jit_image_blinded(const struct jit_image *img);
+
 /* Whether the JIT can run on this machine (x86-64 build). */
 bool jit_supported(void);
 
@@ -75,6 +86,17 @@ int jit_mem_seal(void *mem, size_t size);
 void jit_mem_trim(void *mem, size_t mapped, size_t used);
 void jit_mem_free(void *mem, size_t size);
 size_t jit_mem_round(size_t size);
+
+/*
+ * jit_entry.c: store the arguments of a native call (see jit_opts.native_entry)
+ * into the context array at [@base + @ctx_off] and point rdi at it (stack
+ * arguments start at [@base + @args_off]); narrow rax to the return type at an
+ * exit.
+ */
+struct jit_buf;
+void jit_entry_spill(struct jit_buf *b, const struct func_model *m, int base, int32_t ctx_off,
+		     int32_t args_off);
+void jit_entry_narrow(struct jit_buf *b, const struct func_model *m);
 
 /* jit_blind.c: a fresh random 64-bit key for one image (never 0). */
 uint64_t jit_blind_key(void);

@@ -62,6 +62,7 @@ static const uint8_t reg_map[12] = {
 static const uint8_t callee_saved[] = { X86_RBX, X86_R13, X86_R14, X86_R15, X86_R12 };
 
 struct jit_image {
+	bool blinded;
 	uint8_t *code;
 	size_t map_size; /* bytes mapped (page multiple) */
 	size_t size;     /* bytes of code */
@@ -101,6 +102,11 @@ struct jit_ctx {
 	bool need_abort;    /* the abort stub is emitted */
 	bool blind;
 	uint64_t key;
+
+	const struct func_model *native; /* main's native entry, or NULL */
+	int ctx_base;                    /* its context array: [ctx_base + ctx_off] */
+	int32_t ctx_off;
+	int32_t args_off;                /* its first stack argument: [ctx_base + args_off] */
 
 	uint8_t *base; /* the mapping; code is written here */
 	size_t cap;
@@ -334,6 +340,11 @@ static int analyze(struct jit_ctx *ctx)
 	if (ctx->depth_counter)
 		for (size_t f = 1; f < ctx->func_cnt; f++)
 			ctx->funcs[0].saved |= ctx->funcs[f].saved;
+	/* A native entry keeps its context array in main's frame, just below the BPF stack. */
+	if (ctx->native) {
+		ctx->funcs[0].stack += 8 * func_model_ctx_slots(ctx->native);
+		ctx->ctx_off = -(int32_t)ctx->funcs[0].stack;
+	}
 	for (size_t f = 0; f < ctx->func_cnt; f++) {
 		struct jit_func *fn = &ctx->funcs[f];
 		uint32_t total;
@@ -348,6 +359,21 @@ static int analyze(struct jit_ctx *ctx)
 		total = 8 + (fn->frame ? 8 : 0) + fn->stack + 8 * fn->nsaved;
 		if (fn->calls && (total & 15))
 			fn->stack += 8;
+	}
+	if (ctx->native) {
+		const struct jit_func *fn = &ctx->funcs[0];
+
+		if (fn->frame) {
+			ctx->ctx_base = X86_RBP;
+			ctx->args_off = 16; /* saved rbp, return address */
+		} else {
+			/* No frame: address from rsp, past the pushes, at the top of the reserved area. */
+			uint32_t area = 8 * func_model_ctx_slots(ctx->native);
+
+			ctx->ctx_base = X86_RSP;
+			ctx->ctx_off = (int32_t)(8 * fn->nsaved + fn->stack - area);
+			ctx->args_off = (int32_t)(8 * fn->nsaved + fn->stack + 8);
+		}
 	}
 	return 0;
 }
@@ -369,12 +395,17 @@ static void emit_prologue(struct jit_ctx *ctx, const struct jit_func *fn, bool i
 			x86_push(b, callee_saved[k]);
 	if (is_main && ctx->depth_counter)
 		x86_alu_rr(b, false, X86_XOR, X86_R12, X86_R12);
+	if (is_main && ctx->native)
+		jit_entry_spill(b, ctx->native, ctx->ctx_base, ctx->ctx_off, ctx->args_off);
 }
 
 /* Pops and return; rsp must point at the saved registers. */
 static void emit_epilogue_tail(struct jit_ctx *ctx, const struct jit_func *fn)
 {
 	struct jit_buf *b = &ctx->b;
+
+	if (ctx->native && fn == &ctx->funcs[0])
+		jit_entry_narrow(b, ctx->native);
 
 	for (int k = (int)sizeof(callee_saved) - 1; k >= 0; k--)
 		if (fn->saved & (1u << callee_saved[k]))
@@ -1182,6 +1213,13 @@ int jit_compile(const struct sops_vm *vm, const struct jit_opts *opts, struct so
 		ctx.blind = true;
 		ctx.key = jit_blind_key();
 	}
+	if (opts && opts->native_entry) {
+		if (!func_model_valid(opts->native_entry)) {
+			err = log_err(log, -EINVAL, "jit: native entry has too many or too wide arguments");
+			goto out;
+		}
+		ctx.native = opts->native_entry;
+	}
 
 	err = analyze(&ctx);
 	if (err)
@@ -1230,6 +1268,7 @@ int jit_compile(const struct sops_vm *vm, const struct jit_opts *opts, struct so
 	}
 	img->insn_cnt = n;
 	img->size = (size_t)size;
+	img->blinded = ctx.blind;
 	/* Shrink to the pages used, then drop write permission before anyone can run it. */
 	jit_mem_trim(ctx.base, map_size, img->size);
 	map_size = jit_mem_round(img->size ? img->size : 1);
@@ -1272,6 +1311,11 @@ long jit_image_insn_offset(const struct jit_image *img, size_t idx)
 	if (!img || idx >= img->insn_cnt || img->offs[idx] == UINT32_MAX)
 		return -1;
 	return img->offs[idx];
+}
+
+bool jit_image_blinded(const struct jit_image *img)
+{
+	return img && img->blinded;
 }
 
 void jit_image_free(struct jit_image *img)

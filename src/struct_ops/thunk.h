@@ -10,15 +10,16 @@
  * member's return type. The call path allocates nothing and takes no lock.
  *
  * Two generators exist: libffi closures, which work with any engine (used in
- * interpreter mode), and native code for JIT'd programs, which calls the
- * program's image directly.
+ * interpreter mode), and, for JIT'd programs, the program compiled again with
+ * the member's calling convention as its entry (no separate thunk code).
  */
 #ifndef SOPS_STRUCT_OPS_THUNK_H
 #define SOPS_STRUCT_OPS_THUNK_H
 
 #include <structops/vm.h>
 
-#include "func_model.h"
+#include "../util/log.h"
+#include "../vm/func_model.h"
 
 /* What every thunk is: its entry point and how to release it. */
 struct thunk {

@@ -115,8 +115,8 @@ int thunk_create_ffi(const struct func_model *m, const struct sops_vm *prog, str
 	ffi_type *rtype = m->ret_size ? int_type(m->ret_size, m->ret_flags) : &ffi_type_void;
 	struct ffi_thunk *t;
 
-	if (m->nr_args > FUNC_MODEL_MAX_ARGS || func_model_ctx_slots(m) > FUNC_MODEL_MAX_ARGS)
-		return log_err(log, -EINVAL, "function model has too many arguments");
+	if (!func_model_valid(m))
+		return log_err(log, -EINVAL, "function model has too many or too wide arguments");
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return log_err(log, -ENOMEM, "out of memory for a thunk");

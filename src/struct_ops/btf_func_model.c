@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * func_model.c - distilling an ops member's calling convention from BTF; see func_model.h.
+ * btf_func_model.c - distilling an ops member's calling convention from BTF; see btf_func_model.h.
  *
  * Types are read through libbpf's BTF API; typedefs and qualifiers are looked
  * through with btf__resolve_type() so `typedef const u32 x_t` counts as a u32.
@@ -10,7 +10,7 @@
 
 #include <bpf/btf.h>
 
-#include "func_model.h"
+#include "btf_func_model.h"
 
 /* Width and flags of one value type; @what names it in messages. */
 static int classify(const struct btf *btf, uint32_t id, const char *what, uint8_t *size,
@@ -100,13 +100,4 @@ int func_model_from_btf(const struct btf *btf, uint32_t proto_id, struct func_mo
 		return log_err(log, -EINVAL, "arguments fill %u context slots; at most %d are supported",
 			       slots, FUNC_MODEL_MAX_ARGS);
 	return 0;
-}
-
-unsigned int func_model_ctx_slots(const struct func_model *m)
-{
-	unsigned int slots = 0;
-
-	for (int i = 0; i < m->nr_args; i++)
-		slots += (m->arg_size[i] + 7) / 8;
-	return slots;
 }
