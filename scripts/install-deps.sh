@@ -9,6 +9,8 @@
 #   clang-19, llvm-19   compile BPF C (-target bpf) and extract sections (llvm-objcopy-19)
 #   libelf-dev          ELF object files (the loader)
 #   libbpf-dev          BTF parsing and btf_dump (the loader, the struct_ops types)
+#   dwarves             pahole: turns a host's DWARF into BTF (test host, docs/btf-and-programs.md)
+#   libclang-rt-19-dev  libFuzzer and sanitizer runtimes for clang-19 (the loader's fuzz target)
 #   liburcu-dev         RCU for lock-free op calls during live swaps
 #   libffi-dev          closures for op thunks in interpreter mode
 #   zlib1g-dev          libbpf's own link dependency
@@ -17,7 +19,7 @@
 #   make, gcc           the build itself
 set -eu
 
-PKGS="make gcc binutils clang-19 llvm-19 libelf-dev libbpf-dev liburcu-dev libffi-dev zlib1g-dev pkg-config"
+PKGS="make gcc binutils clang-19 llvm-19 libclang-rt-19-dev libelf-dev libbpf-dev dwarves liburcu-dev libffi-dev zlib1g-dev pkg-config"
 
 missing=""
 for p in $PKGS; do

@@ -23,6 +23,8 @@ static const struct {
 	{ "asm", cmd_asm, "assemble conformance-syntax text into raw bytecode" },
 	{ "disasm", cmd_disasm, "print raw bytecode as BPF assembly" },
 	{ "bench", cmd_bench, "time raw bytecode (unverified; benchmarking only)" },
+	{ "btf", cmd_btf, "list BTF or print it as a C header for BPF programs" },
+	{ "object", cmd_object, "show the programs, maps and relocations of a BPF object" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * btf.c - loading host, module and object BTF through libbpf, and validating it.
+ *
+ * libbpf parses (btf__new, btf__new_split) and checks the header and that each
+ * type record fits; btf_validate() adds the checks a walker of hostile input
+ * needs: referenced ids exist, names resolve, by-value reference chains have
+ * no loops. ELF files are read with libelf to find .BTF, from a path or from
+ * memory. See include/structops/btf.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "btf_internal.h"
+#include "util/opts.h"
+
+static const char *const kind_names[] = {
+	[BTF_KIND_UNKN] = "UNKNOWN",   [BTF_KIND_INT] = "INT",
+	[BTF_KIND_PTR] = "PTR",	       [BTF_KIND_ARRAY] = "ARRAY",
+	[BTF_KIND_STRUCT] = "STRUCT",  [BTF_KIND_UNION] = "UNION",
+	[BTF_KIND_ENUM] = "ENUM",      [BTF_KIND_FWD] = "FWD",
+	[BTF_KIND_TYPEDEF] = "TYPEDEF", [BTF_KIND_VOLATILE] = "VOLATILE",
+	[BTF_KIND_CONST] = "CONST",    [BTF_KIND_RESTRICT] = "RESTRICT",
+	[BTF_KIND_FUNC] = "FUNC",      [BTF_KIND_FUNC_PROTO] = "FUNC_PROTO",
+	[BTF_KIND_VAR] = "VAR",	       [BTF_KIND_DATASEC] = "DATASEC",
+	[BTF_KIND_FLOAT] = "FLOAT",    [BTF_KIND_DECL_TAG] = "DECL_TAG",
+	[BTF_KIND_TYPE_TAG] = "TYPE_TAG", [BTF_KIND_ENUM64] = "ENUM64",
+};
+
+const char *btf_kind_str(const struct btf_type *t)
+{
+	unsigned int k = btf_kind(t);
+
+	return k < sizeof(kind_names) / sizeof(kind_names[0]) && kind_names[k] ? kind_names[k]
+										 : "UNKNOWN";
+}
+
+const char *btf_name(const struct btf *btf, const struct btf_type *t)
+{
+	const char *s = t ? btf__name_by_offset(btf, t->name_off) : NULL;
+
+	return s ? s : "";
+}
+
+const struct btf_type *btf_skip_mods(const struct btf *btf, __u32 id, __u32 *res_id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	int depth = 0;
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t) || btf_is_type_tag(t))) {
+		if (++depth > 64)
+			return NULL;
+		id = t->type;
+		t = btf__type_by_id(btf, id);
+	}
+	if (res_id)
+		*res_id = id;
+	return t;
+}
+
+const struct btf_type *btf_func_ptr_proto(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t = btf_skip_mods(btf, id, NULL);
+
+	if (!t || !btf_is_ptr(t))
+		return NULL;
+	t = btf_skip_mods(btf, t->type, NULL);
+	return t && btf_is_func_proto(t) ? t : NULL;
+}
+
+/* ---- validation ---- */
+
+struct vctx {
+	const struct btf *btf;
+	__u32 start, cnt;
+	struct sops_log *log;
+};
+
+static int check_ref(struct vctx *v, __u32 id, __u32 ref, bool void_ok)
+{
+	if (ref >= v->cnt || (!ref && !void_ok))
+		return log_err(v->log, -EINVAL, "BTF type [%u] refers to type id %u, which %s", id,
+			       ref, ref ? "does not exist" : "is void where a type is required");
+	return 0;
+}
+
+static int check_name(struct vctx *v, __u32 id, __u32 off)
+{
+	if (!btf__name_by_offset(v->btf, off))
+		return log_err(v->log, -EINVAL, "BTF type [%u]: name offset %u is outside the strings",
+			       id, off);
+	return 0;
+}
+
+/* Check one type's references and names. */
+static int validate_type(struct vctx *v, __u32 id, const struct btf_type *t)
+{
+	__u16 vlen = btf_vlen(t);
+	int err = check_name(v, id, t->name_off);
+
+	if (err)
+		return err;
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_FWD:
+		return 0;
+	case BTF_KIND_PTR:
+	case BTF_KIND_CONST:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_TYPE_TAG:
+		return check_ref(v, id, t->type, true);
+	case BTF_KIND_FUNC:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+		return check_ref(v, id, t->type, false);
+	case BTF_KIND_ARRAY:
+		return check_ref(v, id, btf_array(t)->type, false) ?:
+		       check_ref(v, id, btf_array(t)->index_type, false);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		for (__u16 i = 0; i < vlen; i++) {
+			const struct btf_member *m = btf_members(t) + i;
+
+			err = check_name(v, id, m->name_off) ?: check_ref(v, id, m->type, false);
+			if (err)
+				return err;
+		}
+		return 0;
+	case BTF_KIND_ENUM:
+		for (__u16 i = 0; i < vlen; i++)
+			if ((err = check_name(v, id, btf_enum(t)[i].name_off)))
+				return err;
+		return 0;
+	case BTF_KIND_ENUM64:
+		for (__u16 i = 0; i < vlen; i++)
+			if ((err = check_name(v, id, btf_enum64(t)[i].name_off)))
+				return err;
+		return 0;
+	case BTF_KIND_FUNC_PROTO:
+		if ((err = check_ref(v, id, t->type, true)))
+			return err;
+		for (__u16 i = 0; i < vlen; i++) {
+			const struct btf_param *p = btf_params(t) + i;
+
+			/* type 0 is the "..." of a variadic prototype, last only */
+			err = check_name(v, id, p->name_off) ?:
+			      check_ref(v, id, p->type, i == vlen - 1);
+			if (err)
+				return err;
+		}
+		return 0;
+	case BTF_KIND_DATASEC:
+		for (__u16 i = 0; i < vlen; i++)
+			if ((err = check_ref(v, id, btf_var_secinfos(t)[i].type, false)))
+				return err;
+		return 0;
+	default:
+		return log_err(v->log, -EINVAL, "BTF type [%u] has unknown kind %u", id, btf_kind(t));
+	}
+}
+
+/* The by-value edges of @t (a pointer ends a chain): count, and the i-th. */
+static __u32 edge_cnt(const struct btf_type *t)
+{
+	switch (btf_kind(t)) {
+	case BTF_KIND_CONST:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_TYPE_TAG:
+	case BTF_KIND_VAR:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_ARRAY:
+		return 1;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+	case BTF_KIND_DATASEC:
+		return btf_vlen(t);
+	default:
+		return 0;
+	}
+}
+
+static __u32 edge(const struct btf_type *t, __u32 i)
+{
+	switch (btf_kind(t)) {
+	case BTF_KIND_ARRAY:
+		return btf_array(t)->type;
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return btf_members(t)[i].type;
+	case BTF_KIND_DATASEC:
+		return btf_var_secinfos(t)[i].type;
+	default:
+		return t->type;
+	}
+}
+
+/* Iterative depth-first search over by-value edges: a back edge is a loop. */
+static int check_loops(struct vctx *v)
+{
+	__u32 n = v->cnt - v->start, sp = 0;
+	unsigned char *color = calloc(n ? n : 1, 1); /* 0 new, 1 on stack, 2 done */
+	struct frame { __u32 id, next; } *stack = calloc(n ? n : 1, sizeof(*stack));
+	int err = 0;
+
+	if (!color || !stack) {
+		err = log_err(v->log, -ENOMEM, "out of memory validating BTF");
+		goto out;
+	}
+	for (__u32 root = v->start; root < v->cnt && !err; root++) {
+		if (color[root - v->start])
+			continue;
+		color[root - v->start] = 1;
+		stack[sp++] = (struct frame){ root, 0 };
+		while (sp) {
+			struct frame *f = &stack[sp - 1];
+			const struct btf_type *t = btf__type_by_id(v->btf, f->id);
+			__u32 to;
+
+			if (f->next >= edge_cnt(t)) {
+				color[f->id - v->start] = 2;
+				sp--;
+				continue;
+			}
+			to = edge(t, f->next++);
+			if (to < v->start)
+				continue; /* void or a base type: validated with the base */
+			if (color[to - v->start] == 1) {
+				err = log_err(v->log, -EINVAL,
+					      "BTF type [%u] contains itself (reference loop through [%u])",
+					      to, f->id);
+				break;
+			}
+			if (!color[to - v->start]) {
+				color[to - v->start] = 1;
+				stack[sp++] = (struct frame){ to, 0 };
+			}
+		}
+	}
+out:
+	free(color);
+	free(stack);
+	return err;
+}
+
+int btf_validate(const struct btf *btf, struct sops_log *log)
+{
+	const struct btf *base = btf__base_btf(btf);
+	struct vctx v = { btf, base ? btf__type_cnt(base) : 1, btf__type_cnt(btf), log };
+	int err;
+
+	for (__u32 id = v.start; id < v.cnt; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+
+		if (!t)
+			return log_err(log, -EINVAL, "BTF type [%u] is missing", id);
+		if ((err = validate_type(&v, id, t)))
+			return err;
+	}
+	return check_loops(&v);
+}
+
+struct sops_btf *btf_wrap(struct btf *btf, const struct sops_btf *base)
+{
+	struct sops_btf *b = calloc(1, sizeof(*b));
+
+	if (!b) {
+		btf__free(btf);
+		return NULL;
+	}
+	b->btf = btf;
+	b->base = base;
+	return b;
+}
+
+/*
+ * libbpf 1.1 declares btf__new_split() but does not export it; its raw-file
+ * parser does the same job, so split BTF in memory goes through a memfd.
+ */
+static struct btf *new_split(const void *data, size_t size, struct btf *base)
+{
+	char path[64];
+	struct btf *btf = NULL;
+	int fd = memfd_create("sops-btf", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if (write(fd, data, size) == (ssize_t)size) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		btf = btf__parse_raw_split(path, base);
+	} else {
+		errno = EIO;
+	}
+	close(fd);
+	return btf;
+}
+
+int btf_parse_raw(const void *data, size_t size, const struct sops_btf *base, struct sops_log *log,
+		  struct sops_btf **out)
+{
+	struct btf *btf;
+	int err;
+
+	if (size > UINT32_MAX)
+		return log_err(log, -E2BIG, "BTF of %zu bytes is too large", size);
+	errno = 0;
+	btf = base ? new_split(data, size, base->btf) : btf__new(data, size);
+	if (!btf) {
+		err = errno ? -errno : -EINVAL;
+		return log_err(log, err == -ENOMEM ? err : -EINVAL,
+			       "malformed BTF (%zu bytes): libbpf rejects its header, strings or type records",
+			       size);
+	}
+	err = btf_validate(btf, log);
+	if (err) {
+		btf__free(btf);
+		return err;
+	}
+	*out = btf_wrap(btf, base);
+	return *out ? 0 : log_err(log, -ENOMEM, "out of memory");
+}
+
+/* Find .BTF in an ELF image and parse it. */
+static int load_elf(Elf *elf, const char *what, const struct sops_btf *base, struct sops_log *log,
+		    struct sops_btf **out)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_kind(elf) != ELF_K_ELF || elf_getshdrstrndx(elf, &shstrndx))
+		return log_err(log, -EINVAL, "%s: not a valid ELF file: %s", what, elf_errmsg(-1));
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh))
+			return log_err(log, -EINVAL, "%s: bad section header: %s", what, elf_errmsg(-1));
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name || strcmp(name, ".BTF"))
+			continue;
+		if (sh.sh_type == SHT_NOBITS)
+			return log_err(log, -EINVAL, "%s: .BTF has no data", what);
+		d = elf_getdata(scn, NULL);
+		if (!d || !d->d_buf)
+			return log_err(log, -EINVAL, "%s: cannot read .BTF: %s", what, elf_errmsg(-1));
+		return btf_parse_raw(d->d_buf, d->d_size, base, log, out);
+	}
+	return log_err(log, -ENODATA, "%s: no .BTF section (make one with pahole, see docs/btf-and-programs.md)",
+		       what);
+}
+
+static bool is_elf(const void *data, size_t size)
+{
+	return size >= 4 && !memcmp(data, "\177ELF", 4);
+}
+
+int sops_btf__load_mem(const void *data, size_t size, const struct sops_btf_opts *opts,
+		       struct sops_btf **btf)
+{
+	struct sops_log log = { OPTS_GET(opts, log_buf, NULL), OPTS_GET(opts, log_size, 0), 0 };
+	const struct sops_btf *base = OPTS_GET(opts, base, NULL);
+	Elf *elf;
+	int err;
+
+	if (!OPTS_VALID(opts, sops_btf_opts) || !btf || (!data && size))
+		return log_err(&log, -EINVAL, "invalid arguments");
+	if (!is_elf(data, size))
+		return btf_parse_raw(data, size, base, &log, btf);
+	elf_version(EV_CURRENT);
+	elf = elf_memory((char *)data, size);
+	if (!elf)
+		return log_err(&log, -EINVAL, "not a valid ELF image: %s", elf_errmsg(-1));
+	err = load_elf(elf, "ELF image", base, &log, btf);
+	elf_end(elf);
+	return err;
+}
+
+int sops_btf__load_file(const char *path, const struct sops_btf_opts *opts, struct sops_btf **btf)
+{
+	struct sops_log log = { OPTS_GET(opts, log_buf, NULL), OPTS_GET(opts, log_size, 0), 0 };
+	const struct sops_btf *base = OPTS_GET(opts, base, NULL);
+	unsigned char magic[4] = { 0 };
+	int fd, err;
+	Elf *elf;
+
+	if (!OPTS_VALID(opts, sops_btf_opts) || !path || !btf)
+		return log_err(&log, -EINVAL, "invalid arguments");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return log_err(&log, -errno, "%s: %s", path, strerror(errno));
+	if (pread(fd, magic, 4, 0) == 4 && is_elf(magic, 4)) {
+		elf_version(EV_CURRENT);
+		elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+		if (!elf) {
+			err = log_err(&log, -EINVAL, "%s: not a valid ELF file: %s", path, elf_errmsg(-1));
+		} else {
+			err = load_elf(elf, path, base, &log, btf);
+			elf_end(elf);
+		}
+	} else {
+		off_t end = lseek(fd, 0, SEEK_END);
+		void *buf = NULL;
+
+		if (end < 0 || end > UINT32_MAX) {
+			err = log_err(&log, end < 0 ? -errno : -E2BIG, "%s: cannot size the file", path);
+		} else if (!(buf = malloc(end ? end : 1))) {
+			err = log_err(&log, -ENOMEM, "out of memory");
+		} else if (pread(fd, buf, end, 0) != end) {
+			err = log_err(&log, -EIO, "%s: short read", path);
+		} else {
+			err = btf_parse_raw(buf, end, base, &log, btf);
+			if (err && log.buf && log.written) {
+				/* prefix the file name: rewrite the message once */
+				char msg[256];
+
+				snprintf(msg, sizeof(msg), "%s", log.buf);
+				log_buf_printf(log.buf, log.size, "%s: %s", path, msg);
+			}
+		}
+		free(buf);
+	}
+	close(fd);
+	return err;
+}
+
+int sops_btf__load_self(const struct sops_btf_opts *opts, struct sops_btf **btf)
+{
+	return sops_btf__load_file("/proc/self/exe", opts, btf);
+}
+
+void sops_btf__free(struct sops_btf *btf)
+{
+	if (!btf)
+		return;
+	btf__free(btf->btf);
+	free(btf);
+}
+
+const struct btf *sops_btf__libbpf(const struct sops_btf *btf)
+{
+	return btf ? btf->btf : NULL;
+}
+
+const struct sops_btf *sops_btf__base(const struct sops_btf *btf)
+{
+	return btf ? btf->base : NULL;
+}
+
+int sops_btf__find(const struct sops_btf *btf, const char *name, int kind)
+{
+	int id;
+
+	if (!btf || !name)
+		return -EINVAL;
+	id = btf__find_by_name_kind(btf->btf, name, kind);
+	return id > 0 ? id : -ENOENT;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * host_types.h - the loader tests' host types (see host_types.c): included by
+ * host_types.c, from which pahole makes the test host BTF, and by the unit
+ * tests, which build host-layout structs to run CO-RE programs on.
+ */
+#ifndef SOPS_TEST_HOST_TYPES_H
+#define SOPS_TEST_HOST_TYPES_H
+
+#include <stdint.h>
+
+typedef uint64_t u64;
+typedef uint32_t u32;
+
+/* The kernel's common header of a struct_ops value. */
+enum bpf_struct_ops_state { BPF_STRUCT_OPS_STATE_INIT, BPF_STRUCT_OPS_STATE_INUSE,
+			    BPF_STRUCT_OPS_STATE_TOBEFREE, BPF_STRUCT_OPS_STATE_READY };
+struct bpf_struct_ops_common_value {
+	int refcnt;
+	enum bpf_struct_ops_state state;
+};
+
+struct sops_test_ctx {
+	u64 key;
+	u32 hits;
+	u32 flags;
+};
+
+/* A host ops table: what struct_ops programs implement. */
+struct sops_test_ops {
+	int (*init)(void);
+	int (*op_a)(int x);
+	u64 (*op_b)(struct sops_test_ctx *ctx, int y);
+	void (*op_c)(struct sops_test_ctx *ctx);
+	int scalar;
+	char name[16];
+	u64 (*extra)(u64 a, u64 b);
+};
+
+struct bpf_struct_ops_sops_test_ops {
+	struct bpf_struct_ops_common_value common;
+	struct sops_test_ops data __attribute__((aligned(64)));
+};
+
+/* A second ops type, smaller. */
+struct sops_test_ops2 {
+	int (*op)(int x);
+	u64 pad;
+};
+
+struct bpf_struct_ops_sops_test_ops2 {
+	struct bpf_struct_ops_common_value common;
+	struct sops_test_ops2 data __attribute__((aligned(64)));
+};
+
+/* CO-RE targets: the host's layout (the programs' view is older). */
+struct core_inner {
+	u64 pad;
+	int val;
+};
+
+struct core_s {
+	u64 added_first;          /* new: shifts every field */
+	int a;
+	short b;                  /* program sees an int: size differs */
+	unsigned int flags : 3;   /* bitfields */
+	int sbits : 5;
+	unsigned char c;
+	long long arr[4];
+	struct core_inner inner;
+	unsigned long long ul;    /* program sees signed */
+};
+
+enum core_enum { CORE_ZERO = 0, CORE_ONE = 10, CORE_TWO = 20, CORE_NEW = 30 };
+enum core_enum64 { CORE_BIG = 0x1ffffffffULL };
+
+typedef struct core_s core_s_t;
+
+union core_u {
+	int i;
+	u64 l;
+};
+
+/* Referenced so pahole keeps every type. */
+struct sops_test_anchor {
+	struct bpf_struct_ops_sops_test_ops *v1;
+	struct bpf_struct_ops_sops_test_ops2 *v2;
+	struct core_s *s;
+	core_s_t *st;
+	union core_u *u;
+	enum core_enum e;
+	enum core_enum64 e64;
+};
+
+#endif /* SOPS_TEST_HOST_TYPES_H */

@@ -1,0 +1,89 @@
+#!/bin/sh
+# tool_object.sh BUILD_DIR - `structops object show` and `structops btf dump` on the
+# loader test objects, then a bounded libFuzzer run over the loader (ELF and BTF).
+# Prints PASS/FAIL lines and ends with `N passed, N failed`.
+set -u
+build=${1:-build}
+tool="$build/structops"
+dir="$build/tests/bpf"
+pass=0
+fail=0
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+check() { # name, command...: passes when the command succeeds
+	name=$1; shift
+	if "$@" >/dev/null 2>&1; then ok "$name"; else ko "$name" "command failed: $*"; fi
+}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ ! -f "$dir/loader_main.v3.o" ] || [ ! -f "$dir/host.btf" ]; then
+	ko objects "test objects not built in $dir (make loader-test-objs)"
+	echo "$pass passed, $fail failed"
+	exit 1
+fi
+
+check "object --help" "$tool" object --help
+check "btf --help" "$tool" btf dump --help
+"$tool" object show "$dir/loader_main.v3.o" >"$tmp/show.txt" 2>&1
+if grep -q "op_a_alt *section struct_ops/op_a" "$tmp/show.txt" && grep -q "\.op_b = op_b_impl" "$tmp/show.txt"; then
+	ok "object show text"
+else
+	ko "object show text" "$(head -c 300 "$tmp/show.txt")"
+fi
+for v in v3 v4; do
+	"$tool" object show "$dir/loader_main.$v.o" --btf "$dir/host.btf" --json >"$tmp/show.json" 2>&1
+	if python3 - "$tmp/show.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+progs = {p["name"]: p for p in d["programs"]}
+maps = {m["name"]: m for m in d["maps"]}
+assert progs["op_b_impl"]["type"] == "struct_ops" and progs["op_b_impl"]["member"] == "op_b"
+assert progs["sys_prog"]["type"] == "syscall" and progs["sys_prog"]["insns"] > 7
+assert maps["hmap"] == {"name": "hmap", "type": "hash", "key_size": 4, "value_size": 8,
+                        "max_entries": 128, "flags": 1, "autocreate": True}
+assert maps["ops1"]["struct"] == "sops_test_ops" and maps["ops1"]["value_size"] == 128
+assert maps["ops1"]["members"] == {"init": "init_impl", "op_a": "op_a_impl", "op_b": "op_b_impl"}
+assert maps["ops_link"]["flags"] == 8192 and maps["ops_opt"]["autocreate"] is False
+PY
+	then ok "object show --btf --json ($v)"; else ko "object show --btf --json ($v)" "$(head -c 300 "$tmp/show.json")"; fi
+done
+if "$tool" object show "$dir/host.btf" >"$tmp/err.txt" 2>&1; then
+	ko "object show rejects non-objects" "succeeded"
+elif grep -q "not an ELF" "$tmp/err.txt"; then
+	ok "object show rejects non-objects"
+else
+	ko "object show rejects non-objects" "$(cat "$tmp/err.txt")"
+fi
+"$tool" btf dump "$dir/host.btf" --format c >"$tmp/host.h" 2>&1
+if grep -q "struct sops_test_ops {" "$tmp/host.h" && grep -q "__ksym;" "$tmp/host.h"; then
+	ok "btf dump --format c"
+else
+	ko "btf dump --format c" "$(head -c 300 "$tmp/host.h")"
+fi
+"$tool" btf dump "$dir/loader_main.v3.o" >"$tmp/raw.txt" 2>&1
+if grep -q "DATASEC '.struct_ops' size=[0-9]* vlen=1" "$tmp/raw.txt"; then
+	ok "btf dump raw of an object"
+else
+	ko "btf dump raw of an object" "$(grep DATASEC "$tmp/raw.txt" | head -3)"
+fi
+
+# Bounded fuzzing: seeds are the test objects and the host BTF.
+fuzz="$build/tests/fuzz_loader"
+if [ -x "$fuzz" ]; then
+	mkdir -p "$tmp/corpus"
+	cp "$dir"/*.o "$dir/host.btf" "$tmp/corpus/"
+	rm -f "$tmp/corpus/host_types.o"
+	if SOPS_FUZZ_HOST_BTF="$dir/host.btf" "$fuzz" -runs="${SOPS_FUZZ_RUNS:-20000}" -max_total_time=45 \
+		-max_len=65536 -print_final_stats=0 -artifact_prefix="$tmp/" "$tmp/corpus" >"$tmp/fuzz.log" 2>&1; then
+		ok "fuzz loader"
+	else
+		ko "fuzz loader" "$(grep -m3 -E 'ERROR|SUMMARY' "$tmp/fuzz.log")"
+		cp "$tmp/fuzz.log" "$build/fuzz_loader.log" 2>/dev/null
+	fi
+else
+	ko "fuzz loader" "$fuzz not built"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_object.c - `structops object show FILE.o [--btf HOST_BTF] [--json]`.
+ *
+ * Opens a BPF object with the loader (include/structops/object.h) and lists
+ * its programs and maps. With --btf the object is also loaded against that
+ * host BTF (relocated, struct_ops resolved, nothing handed to a runtime), so
+ * instruction counts are final and struct_ops programs show the struct and
+ * member they attach to.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+
+#include <structops/btf.h>
+#include <structops/object.h>
+
+#include "commands.h"
+
+size_t sops_program__relocs_applied(const struct sops_program *p);
+
+static const char *const map_types[] = {
+	"unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash",
+	"percpu_array", "stack_trace", "cgroup_array", "lru_hash", "lru_percpu_hash",
+	"lpm_trie", "array_of_maps", "hash_of_maps", "devmap", "sockmap", "cpumap",
+	"xskmap", "sockhash", "cgroup_storage", "reuseport_sockarray",
+	"percpu_cgroup_storage", "queue", "stack", "sk_storage", "devmap_hash",
+	"struct_ops", "ringbuf", "inode_storage", "task_storage", "bloom_filter",
+	"user_ringbuf", "cgrp_storage", "arena",
+};
+
+static const char *map_type_name(uint32_t t)
+{
+	return t < sizeof(map_types) / sizeof(map_types[0]) ? map_types[t] : "unknown";
+}
+
+static const char *prog_type_name(enum sops_prog_type t)
+{
+	switch (t) {
+	case SOPS_PROG_TYPE_STRUCT_OPS:
+		return "struct_ops";
+	case SOPS_PROG_TYPE_SYSCALL:
+		return "syscall";
+	default:
+		return "unspec";
+	}
+}
+
+static void object_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: structops object show FILE.o [--btf HOST_BTF] [--json]\n"
+		"\n"
+		"Lists the programs (name, section, type, instruction count; for struct_ops\n"
+		"programs the struct and member they attach to) and maps (name, type, key\n"
+		"and value size, max entries, flags; for struct_ops maps the struct type\n"
+		"and the program in each function slot) of a BPF object built by clang.\n"
+		"\n"
+		"  --btf HOST_BTF  also load (relocate) against this host BTF: raw BTF or\n"
+		"                  an ELF file with .BTF; counts are then final\n"
+		"  --json          JSON: {\"programs\": [...], \"maps\": [...]}\n"
+		"  -h, --help      this text\n");
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+/* Calls @fn for each function-pointer member of struct_ops map @m with its program. */
+static void each_member(const struct sops_object *obj, const struct sops_map *m,
+			void (*fn)(const char *member, const struct sops_program *p, int *first),
+			int *first)
+{
+	const struct btf *btf = sops_btf__libbpf(sops_object__btf(obj));
+	int id = btf ? btf__find_by_name_kind(btf, sops_map__struct_ops_type(m), BTF_KIND_STRUCT) : -1;
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+
+	for (int i = 0; t && i < btf_vlen(t); i++) {
+		const char *name = btf__name_by_offset(btf, btf_members(t)[i].name_off);
+		const struct sops_program *p = sops_map__struct_ops_prog(m, name);
+
+		if (p)
+			fn(name, p, first);
+	}
+}
+
+static void text_member(const char *member, const struct sops_program *p, int *first)
+{
+	printf("      .%s = %s\n", member, sops_program__name(p));
+}
+
+static void json_member(const char *member, const struct sops_program *p, int *first)
+{
+	printf("%s", *first ? "" : ", ");
+	*first = 0;
+	json_str(member);
+	printf(": ");
+	json_str(sops_program__name(p));
+}
+
+static void show_text(const struct sops_object *obj, bool loaded)
+{
+	const struct sops_program *p = NULL;
+	const struct sops_map *m = NULL;
+	size_t relocs = 0;
+
+	printf("object %s, license \"%s\"%s\n", sops_object__name(obj), sops_object__license(obj),
+	       loaded ? ", relocated against the host BTF" : "");
+	printf("programs:\n");
+	while ((p = sops_object__next_program(obj, p))) {
+		printf("  %-16s section %-20s type %-10s insns %zu%s", sops_program__name(p),
+		       sops_program__section_name(p), prog_type_name(sops_program__type(p)),
+		       sops_program__insn_cnt(p), sops_program__autoload(p) ? "" : " (not loaded)");
+		if (sops_program__attach_member(p))
+			printf(" attach member %s (#%u, type id %u)", sops_program__attach_member(p),
+			       sops_program__expected_attach_type(p), sops_program__attach_btf_id(p));
+		putchar('\n');
+		relocs += sops_program__relocs_applied(p);
+	}
+	printf("maps:\n");
+	while ((m = sops_object__next_map(obj, m))) {
+		printf("  %-16s type %-10s key %u value %u max_entries %u flags 0x%x%s\n", sops_map__name(m),
+		       map_type_name(sops_map__type(m)), sops_map__key_size(m), sops_map__value_size(m),
+		       sops_map__max_entries(m), sops_map__map_flags(m),
+		       sops_map__autocreate(m) ? "" : " (not created)");
+		if (sops_map__type(m) == SOPS_MAP_TYPE_STRUCT_OPS) {
+			printf("      struct %s\n", sops_map__struct_ops_type(m));
+			each_member(obj, m, text_member, NULL);
+		}
+	}
+	if (loaded)
+		printf("relocations applied: %zu\n", relocs);
+}
+
+static void show_json(const struct sops_object *obj, bool loaded)
+{
+	const struct sops_program *p = NULL;
+	const struct sops_map *m = NULL;
+	int first = 1;
+
+	printf("{\"name\": ");
+	json_str(sops_object__name(obj));
+	printf(", \"license\": ");
+	json_str(sops_object__license(obj));
+	printf(", \"relocated\": %s,\n \"programs\": [", loaded ? "true" : "false");
+	while ((p = sops_object__next_program(obj, p))) {
+		printf("%s\n  {\"name\": ", first ? "" : ",");
+		first = 0;
+		json_str(sops_program__name(p));
+		printf(", \"section\": ");
+		json_str(sops_program__section_name(p));
+		printf(", \"type\": \"%s\", \"insns\": %zu, \"autoload\": %s, \"relocations\": %zu",
+		       prog_type_name(sops_program__type(p)), sops_program__insn_cnt(p),
+		       sops_program__autoload(p) ? "true" : "false", sops_program__relocs_applied(p));
+		if (sops_program__attach_member(p)) {
+			printf(", \"attach_btf_id\": %u, \"member\": ", sops_program__attach_btf_id(p));
+			json_str(sops_program__attach_member(p));
+			printf(", \"member_index\": %u", sops_program__expected_attach_type(p));
+		}
+		printf("}");
+	}
+	printf("\n ],\n \"maps\": [");
+	first = 1;
+	while ((m = sops_object__next_map(obj, m))) {
+		printf("%s\n  {\"name\": ", first ? "" : ",");
+		first = 0;
+		json_str(sops_map__name(m));
+		printf(", \"type\": \"%s\", \"key_size\": %u, \"value_size\": %u, \"max_entries\": %u, \"flags\": %u, \"autocreate\": %s",
+		       map_type_name(sops_map__type(m)), sops_map__key_size(m), sops_map__value_size(m),
+		       sops_map__max_entries(m), sops_map__map_flags(m),
+		       sops_map__autocreate(m) ? "true" : "false");
+		if (sops_map__type(m) == SOPS_MAP_TYPE_STRUCT_OPS) {
+			int f = 1;
+
+			printf(", \"struct\": ");
+			json_str(sops_map__struct_ops_type(m));
+			printf(", \"members\": {");
+			each_member(obj, m, json_member, &f);
+			printf("}");
+		}
+		printf("}");
+	}
+	printf("\n ]\n}\n");
+}
+
+int cmd_object(int argc, char **argv)
+{
+	const char *file = NULL, *btf_file = NULL;
+	struct sops_object *obj = NULL;
+	struct sops_btf *host = NULL;
+	bool json = false;
+	char log[512] = "";
+	int err;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		object_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "show")) {
+		fprintf(stderr, "structops object: unknown subcommand '%s'\n", argv[1]);
+		object_usage(stderr);
+		return 2;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			object_usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--btf") && i + 1 < argc) {
+			btf_file = argv[++i];
+		} else if (argv[i][0] == '-' || file) {
+			fprintf(stderr, "structops object: unexpected argument '%s'\n", argv[i]);
+			object_usage(stderr);
+			return 2;
+		} else {
+			file = argv[i];
+		}
+	}
+	if (!file) {
+		object_usage(stderr);
+		return 2;
+	}
+	struct sops_object_open_opts oo = { .sz = sizeof(oo), .log_buf = log, .log_size = sizeof(log) };
+
+	err = sops_object__open_file(file, &oo, &obj);
+	if (err) {
+		fprintf(stderr, "structops object: %s: %s (%s)\n", file, log[0] ? log : "open failed",
+			strerror(-err < 4000 ? -err : EINVAL));
+		return 1;
+	}
+	if (btf_file) {
+		struct sops_btf_opts bo = { .sz = sizeof(bo), .log_buf = log, .log_size = sizeof(log) };
+		struct sops_object_load_opts lo = { .sz = sizeof(lo), .log_buf = log, .log_size = sizeof(log) };
+
+		err = sops_btf__load_file(btf_file, &bo, &host);
+		if (err) {
+			fprintf(stderr, "structops object: %s: %s\n", btf_file, log[0] ? log : strerror(-err));
+			sops_object__close(obj);
+			return 1;
+		}
+		lo.host_btf = host;
+		err = sops_object__load(obj, &lo);
+		if (err) {
+			fprintf(stderr, "structops object: %s: load: %s (%s)\n", file, log[0] ? log : "failed",
+				strerror(-err < 4000 ? -err : EINVAL));
+			sops_object__close(obj);
+			sops_btf__free(host);
+			return 1;
+		}
+	}
+	if (json)
+		show_json(obj, btf_file != NULL);
+	else
+		show_text(obj, btf_file != NULL);
+	sops_object__close(obj);
+	sops_btf__free(host);
+	return 0;
+}
