@@ -25,6 +25,17 @@ $(LOADER_TEST_DIR)/host_types.o: tests/bpf/host_types.c tests/bpf/host_types.h |
 $(LOADER_HOST_BTF): $(LOADER_TEST_DIR)/host_types.o
 	$(PAHOLE) --btf_encode_detached=$@ $<
 
+# CO-RE tests (tests/test_core.c): a module of the test host whose split BTF
+# sits on host.btf, for candidates found only in module BTF.
+CORE_MOD_BTF := $(LOADER_TEST_DIR)/core_mod.btf
+
+$(LOADER_TEST_DIR)/core_module.o: tests/bpf/core_module.c tests/bpf/host_types.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -g -O1 -c $< -o $@
+
+$(CORE_MOD_BTF): $(LOADER_TEST_DIR)/core_module.o $(LOADER_HOST_BTF)
+	$(PAHOLE) --btf_base=$(LOADER_HOST_BTF) --btf_encode_detached=$@ $<
+
 $(LOADER_TEST_DIR)/host.h: $(LOADER_HOST_BTF) $(TOOL)
 	$(TOOL) btf dump --format c $< > $@.tmp && mv $@.tmp $@
 
@@ -35,10 +46,10 @@ $(LOADER_TEST_DIR)/%.v4.o: tests/bpf/%.bpf.c $(LOADER_TEST_DIR)/host.h
 	$(BPF_CLANG) $(BPF_TEST_CFLAGS) -mcpu=v4 -c $< -o $@
 
 .PHONY: loader-test-objs
-loader-test-objs: $(LOADER_BPF_OBJS) $(LOADER_HOST_BTF)
+loader-test-objs: $(LOADER_BPF_OBJS) $(LOADER_HOST_BTF) $(CORE_MOD_BTF)
 
 # The unit tests read these at run time (next to the binary, in bpf/).
-$(UNIT_TESTS): | $(LOADER_BPF_OBJS) $(LOADER_HOST_BTF)
+$(UNIT_TESTS): | $(LOADER_BPF_OBJS) $(LOADER_HOST_BTF) $(CORE_MOD_BTF)
 
 # libFuzzer harness: the loader's sources built again with the fuzzer's instrumentation.
 $(FUZZ_LOADER): tests/fuzz/fuzz_loader.c $(LOADER_LIB_SRCS) | $(DEPS_STAMP)
@@ -46,4 +57,4 @@ $(FUZZ_LOADER): tests/fuzz/fuzz_loader.c $(LOADER_LIB_SRCS) | $(DEPS_STAMP)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-std=gnu11 -Iinclude -Isrc -D_GNU_SOURCE -DSOPS_BUILD -o $@ $^ -lbpf -lelf -lz
 
-check: $(FUZZ_LOADER) $(LOADER_BPF_OBJS) $(LOADER_HOST_BTF)
+check: $(FUZZ_LOADER) $(LOADER_BPF_OBJS) $(LOADER_HOST_BTF) $(CORE_MOD_BTF)

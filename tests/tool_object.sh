@@ -48,6 +48,23 @@ assert maps["ops_link"]["flags"] == 8192 and maps["ops_opt"]["autocreate"] is Fa
 PY
 	then ok "object show --btf --json ($v)"; else ko "object show --btf --json ($v)" "$(head -c 300 "$tmp/show.json")"; fi
 done
+for v in v3 v4; do
+	"$tool" object show "$dir/core.$v.o" --btf "$dir/host.btf" --json >"$tmp/core.json" 2>&1
+	if python3 - "$tmp/core.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["relocated"] is True
+assert sum(p["core_relocations"] for p in d["programs"]) > 0
+assert all(p["core_relocations"] >= 0 for p in d["programs"])
+PY
+	then ok "object show counts CO-RE relocations ($v)"; else ko "object show counts CO-RE relocations ($v)" "$(head -c 300 "$tmp/core.json")"; fi
+done
+"$tool" object show "$dir/core.v4.o" >"$tmp/core.txt" 2>&1
+if grep -q "relocations applied" "$tmp/core.txt"; then
+	ko "object show without --btf does not relocate" "$(tail -n 2 "$tmp/core.txt")"
+else
+	ok "object show without --btf does not relocate"
+fi
 if "$tool" object show "$dir/host.btf" >"$tmp/err.txt" 2>&1; then
 	ko "object show rejects non-objects" "succeeded"
 elif grep -q "not an ELF" "$tmp/err.txt"; then

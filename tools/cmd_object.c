@@ -19,8 +19,6 @@
 
 #include "commands.h"
 
-size_t sops_program__relocs_applied(const struct sops_program *p);
-
 static const char *const map_types[] = {
 	"unspec", "hash", "array", "prog_array", "perf_event_array", "percpu_hash",
 	"percpu_array", "stack_trace", "cgroup_array", "lru_hash", "lru_percpu_hash",
@@ -114,7 +112,7 @@ static void show_text(const struct sops_object *obj, bool loaded)
 {
 	const struct sops_program *p = NULL;
 	const struct sops_map *m = NULL;
-	size_t relocs = 0;
+	size_t relocs = 0, core = 0;
 
 	printf("object %s, license \"%s\"%s\n", sops_object__name(obj), sops_object__license(obj),
 	       loaded ? ", relocated against the host BTF" : "");
@@ -128,6 +126,7 @@ static void show_text(const struct sops_object *obj, bool loaded)
 			       sops_program__expected_attach_type(p), sops_program__attach_btf_id(p));
 		putchar('\n');
 		relocs += sops_program__relocs_applied(p);
+		core += sops_program__core_relocs(p);
 	}
 	printf("maps:\n");
 	while ((m = sops_object__next_map(obj, m))) {
@@ -141,7 +140,7 @@ static void show_text(const struct sops_object *obj, bool loaded)
 		}
 	}
 	if (loaded)
-		printf("relocations applied: %zu\n", relocs);
+		printf("relocations applied: %zu, CO-RE relocations applied: %zu\n", relocs, core);
 }
 
 static void show_json(const struct sops_object *obj, bool loaded)
@@ -161,9 +160,10 @@ static void show_json(const struct sops_object *obj, bool loaded)
 		json_str(sops_program__name(p));
 		printf(", \"section\": ");
 		json_str(sops_program__section_name(p));
-		printf(", \"type\": \"%s\", \"insns\": %zu, \"autoload\": %s, \"relocations\": %zu",
+		printf(", \"type\": \"%s\", \"insns\": %zu, \"autoload\": %s, \"relocations\": %zu, \"core_relocations\": %zu",
 		       prog_type_name(sops_program__type(p)), sops_program__insn_cnt(p),
-		       sops_program__autoload(p) ? "true" : "false", sops_program__relocs_applied(p));
+		       sops_program__autoload(p) ? "true" : "false", sops_program__relocs_applied(p),
+		       sops_program__core_relocs(p));
 		if (sops_program__attach_member(p)) {
 			printf(", \"attach_btf_id\": %u, \"member\": ", sops_program__attach_btf_id(p));
 			json_str(sops_program__attach_member(p));

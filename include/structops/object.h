@@ -175,6 +175,14 @@ SOPS_API uint32_t sops_program__flags(const struct sops_program *prog);
 SOPS_API bool sops_program__autoload(const struct sops_program *prog);
 /* -EBUSY after load. */
 SOPS_API int sops_program__set_autoload(struct sops_program *prog, bool autoload);
+/*
+ * Relocations load applied to @prog's instructions: map, global-data,
+ * subprogram and kfunc relocations, and separately CO-RE relocations. Both are
+ * 0 before load. Thread-safe (reads only).
+ */
+SOPS_API size_t sops_program__relocs_applied(const struct sops_program *prog);
+SOPS_API size_t sops_program__core_relocs(const struct sops_program *prog);
+
 /* Instructions: the program's own before load; after load the final ones (subprograms appended). */
 SOPS_API const struct sops_insn *sops_program__insns(const struct sops_program *prog);
 SOPS_API size_t sops_program__insn_cnt(const struct sops_program *prog);

@@ -107,6 +107,7 @@ struct sops_program {
 	struct sops_line_info *line_info;
 	size_t line_info_cnt;
 	size_t relocs_applied;
+	size_t core_relocs; /* CO-RE relocations applied to its own slots */
 };
 
 struct st_ops {
@@ -204,6 +205,78 @@ int btf_ext_add_prog_info(struct sops_object *obj, struct sops_program *prog, ui
 /* core.c */
 int core_relocate(struct sops_object *obj, const struct sops_btf *host,
 		  const struct sops_btf *const *mods, size_t mod_cnt);
+
+/*
+ * CO-RE internals (core.c drives, core_spec.c matches types, core_patch.c
+ * computes values and patches instructions). A spec is a parsed access string
+ * ("0:1:2") against one BTF: the named accessors (array elements have no
+ * name), the raw indices, and the bit offset of what they reach.
+ */
+#define CORE_SPEC_MAX 64   /* accessors in one access string, as libbpf */
+#define CORE_WHY_LEN 192   /* reason buffers of the functions below */
+
+enum core_kind {
+	CORE_FIELD_BYTE_OFFSET = 0,
+	CORE_FIELD_BYTE_SIZE = 1,
+	CORE_FIELD_EXISTS = 2,
+	CORE_FIELD_SIGNED = 3,
+	CORE_FIELD_LSHIFT_U64 = 4,
+	CORE_FIELD_RSHIFT_U64 = 5,
+	CORE_TYPE_ID_LOCAL = 6,
+	CORE_TYPE_ID_TARGET = 7,
+	CORE_TYPE_EXISTS = 8,
+	CORE_TYPE_SIZE = 9,
+	CORE_ENUMVAL_EXISTS = 10,
+	CORE_ENUMVAL_VALUE = 11,
+	CORE_TYPE_MATCHES = 12,
+	CORE_KIND_CNT,
+};
+
+struct core_acc {
+	__u32 type_id;     /* the struct, union, array element or enum accessed */
+	__u32 idx;         /* member, element or enumerator index */
+	const char *name;  /* member or enumerator name; NULL for an array element */
+};
+
+struct core_spec {
+	const struct btf *btf;
+	__u32 root_id;
+	enum core_kind kind;
+	struct core_acc acc[CORE_SPEC_MAX];
+	int len;
+	__u32 raw[CORE_SPEC_MAX];
+	int raw_len;
+	__u64 bit_off;     /* of the field reached (field kinds) */
+};
+
+/* The outcome of one relocation: expected and new values, and how to patch. */
+struct core_res {
+	__u64 orig_val, new_val;
+	__u32 orig_sz, new_sz;     /* field sizes, for load/store size changes */
+	__u32 orig_type, new_type; /* field type ids (modifiers skipped) */
+	bool poison;               /* make the instruction fail if it runs */
+	bool validate;             /* the instruction must hold orig_val */
+	bool bad_memsz;            /* a load/store size change would corrupt the value */
+};
+
+/* core_spec.c */
+const char *core_kind_str(__u32 kind);
+bool core_kind_is_field(__u32 kind);
+bool core_kind_is_type(__u32 kind);
+bool core_kind_is_enumval(__u32 kind);
+size_t core_essential_len(const char *name);
+bool core_kinds_compat(const struct btf_type *a, const struct btf_type *b);
+int core_parse_spec(const struct btf *btf, __u32 id, const char *str, enum core_kind kind,
+		    struct core_spec *spec, char *why);
+int core_spec_match(const struct core_spec *local, const struct btf *targ, __u32 targ_id,
+		    struct core_spec *out);
+int core_types_compat(const struct btf *lb, __u32 lid, const struct btf *tb, __u32 tid);
+int core_types_match(const struct btf *lb, __u32 lid, const struct btf *tb, __u32 tid);
+
+/* core_patch.c */
+int core_calc(const struct core_spec *local, const struct core_spec *targ, struct core_res *res,
+	      char *why);
+int core_patch(struct sops_insn *insn, size_t avail, const struct core_res *res, char *why);
 
 /* reloc.c */
 int reloc_collect(struct sops_object *obj);

@@ -321,8 +321,10 @@ const struct sops_line_info *sops_program__line_info(const struct sops_program *
 }
 
 /* Number of relocations applied to @p's final instructions (for `object show`). */
-size_t sops_program__relocs_applied(const struct sops_program *p);
-size_t sops_program__relocs_applied(const struct sops_program *p) { return p->relocs_applied; }
+size_t sops_program__relocs_applied(const struct sops_program *p)
+{
+	return p->relocs_applied;
+}
 
 const char *sops_map__name(const struct sops_map *m) { return m->name; }
 enum sops_map_kind sops_map__kind(const struct sops_map *m) { return m->kind; }

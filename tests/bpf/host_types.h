@@ -53,22 +53,34 @@ struct bpf_struct_ops_sops_test_ops2 {
 	struct sops_test_ops2 data __attribute__((aligned(64)));
 };
 
-/* CO-RE targets: the host's layout (the programs' view is older). */
+/*
+ * CO-RE targets: the host's layout. The programs' view (tests/bpf/core.bpf.c)
+ * is older: fields were added, removed, reordered, resized, bitfields moved,
+ * members put into anonymous unions, enum values changed.
+ */
 struct core_inner {
-	u64 pad;
+	u64 pad;                  /* new: shifts val */
 	int val;
 };
 
 struct core_s {
 	u64 added_first;          /* new: shifts every field */
 	int a;
-	short b;                  /* program sees an int: size differs */
-	unsigned int flags : 3;   /* bitfields */
+	short b;                  /* program sees an int: size differs (signed) */
+	unsigned short us;        /* program sees an unsigned int: loads narrow */
+	unsigned int flags : 3;   /* bitfields, in another order in the program */
 	int sbits : 5;
+	unsigned int moved : 7;
 	unsigned char c;
 	long long arr[4];
 	struct core_inner inner;
 	unsigned long long ul;    /* program sees signed */
+	union {                   /* program sees anon_i as a plain member */
+		int anon_i;
+		unsigned int anon_u;
+	};
+	int x, y;                 /* program sees these in an anonymous struct */
+	struct core_inner *ptr;
 };
 
 enum core_enum { CORE_ZERO = 0, CORE_ONE = 10, CORE_TWO = 20, CORE_NEW = 30 };
@@ -81,6 +93,22 @@ union core_u {
 	u64 l;
 };
 
+/* bpf_core_type_matches targets */
+struct core_m {
+	int x;
+	long y;
+	struct core_m *next;
+};
+
+/* Two flavors with one essential name and different layouts: ambiguous. */
+struct core_amb___a {
+	int x;
+};
+struct core_amb___b {
+	long pad;
+	int x;
+};
+
 /* Referenced so pahole keeps every type. */
 struct sops_test_anchor {
 	struct bpf_struct_ops_sops_test_ops *v1;
@@ -90,6 +118,9 @@ struct sops_test_anchor {
 	union core_u *u;
 	enum core_enum e;
 	enum core_enum64 e64;
+	struct core_m *m;
+	struct core_amb___a *amb_a;
+	struct core_amb___b *amb_b;
 };
 
 #endif /* SOPS_TEST_HOST_TYPES_H */
