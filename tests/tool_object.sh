@@ -65,6 +65,19 @@ if grep -q "relocations applied" "$tmp/core.txt"; then
 else
 	ok "object show without --btf does not relocate"
 fi
+"$tool" object dump "$dir/loader_main.v4.o" --btf "$dir/host.btf" --prog sys_prog >"$tmp/dump.txt" 2>&1
+if grep -q '^sys_prog (section syscall' "$tmp/dump.txt" && grep -q '^; .* @ .*loader_main.bpf.c:[0-9]' "$tmp/dump.txt" &&
+	grep -q '^ *[0-9]*: exit' "$tmp/dump.txt"; then
+	ok "object dump interleaves source lines"
+else
+	ko "object dump interleaves source lines" "$(head -c 300 "$tmp/dump.txt")"
+fi
+"$tool" object dump "$dir/loader_main.v4.o" --prog no_such_prog >/dev/null 2>"$tmp/err.txt"
+if [ $? -eq 1 ] && grep -q "no program named" "$tmp/err.txt"; then
+	ok "object dump names a missing program"
+else
+	ko "object dump names a missing program" "$(cat "$tmp/err.txt")"
+fi
 if "$tool" object show "$dir/host.btf" >"$tmp/err.txt" 2>&1; then
 	ko "object show rejects non-objects" "succeeded"
 elif grep -q "not an ELF" "$tmp/err.txt"; then

@@ -14,6 +14,7 @@
 
 #include <bpf/btf.h>
 
+#include <structops/asm.h>
 #include <structops/btf.h>
 #include <structops/object.h>
 
@@ -50,15 +51,24 @@ static void object_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: structops object show FILE.o [--btf HOST_BTF] [--json]\n"
+		"       structops object dump FILE.o [--btf HOST_BTF] [--prog NAME]\n"
 		"\n"
+		"show:\n"
 		"Lists the programs (name, section, type, instruction count; for struct_ops\n"
 		"programs the struct and member they attach to) and maps (name, type, key\n"
 		"and value size, max entries, flags; for struct_ops maps the struct type\n"
 		"and the program in each function slot) of a BPF object built by clang.\n"
 		"\n"
+		"dump:\n"
+		"Disassembles each program (or only --prog NAME) with the source lines of\n"
+		"its .BTF.ext line info in front of the instructions they produced, like\n"
+		"`bpftool prog dump xlated linum`.\n"
+		"\n"
 		"  --btf HOST_BTF  also load (relocate) against this host BTF: raw BTF or\n"
-		"                  an ELF file with .BTF; counts are then final\n"
-		"  --json          JSON: {\"programs\": [...], \"maps\": [...]}\n"
+		"                  an ELF file with .BTF; counts and instructions are then\n"
+		"                  final (subprograms appended, maps and CO-RE resolved)\n"
+		"  --json          show: JSON {\"programs\": [...], \"maps\": [...]}\n"
+		"  --prog NAME     dump: only this program\n"
 		"  -h, --help      this text\n");
 }
 
@@ -195,12 +205,60 @@ static void show_json(const struct sops_object *obj, bool loaded)
 	printf("\n ]\n}\n");
 }
 
+/* One program's instructions, each source line printed before the first slot it produced. */
+static int dump_program(const struct sops_program *p)
+{
+	size_t cnt = sops_program__insn_cnt(p), nlines = 0, li = 0;
+	const struct sops_insn *insns = sops_program__insns(p);
+	const struct sops_line_info *lines = sops_program__line_info(p, &nlines);
+	char text[128];
+
+	printf("%s (section %s, %zu slots):\n", sops_program__name(p), sops_program__section_name(p),
+	       cnt);
+	for (size_t i = 0; i < cnt;) {
+		int n;
+
+		for (; li < nlines && lines[li].insn_off <= i; li++)
+			if (lines[li].insn_off == i && lines[li].line[0])
+				printf("; %s @ %s:%u\n", lines[li].line, lines[li].file,
+				       lines[li].line_num);
+		n = sops_disasm__insn(insns, cnt, i, text, sizeof(text));
+		if (n < 0) {
+			fprintf(stderr, "structops object: %s: slot %zu cannot be disassembled\n",
+				sops_program__name(p), i);
+			return 1;
+		}
+		printf("%5zu: %s\n", i, text);
+		i += (size_t)n;
+	}
+	return 0;
+}
+
+static int dump_programs(const struct sops_object *obj, const char *only)
+{
+	const struct sops_program *p = NULL;
+	int found = 0, err = 0;
+
+	while ((p = sops_object__next_program(obj, p))) {
+		if (only && strcmp(only, sops_program__name(p)))
+			continue;
+		if (found++)
+			putchar('\n');
+		err |= dump_program(p);
+	}
+	if (only && !found) {
+		fprintf(stderr, "structops object: no program named '%s'\n", only);
+		return 1;
+	}
+	return err;
+}
+
 int cmd_object(int argc, char **argv)
 {
-	const char *file = NULL, *btf_file = NULL;
+	const char *file = NULL, *btf_file = NULL, *only = NULL;
 	struct sops_object *obj = NULL;
 	struct sops_btf *host = NULL;
-	bool json = false;
+	bool json = false, dump;
 	char log[512] = "";
 	int err;
 
@@ -208,7 +266,8 @@ int cmd_object(int argc, char **argv)
 		object_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	if (strcmp(argv[1], "show")) {
+	dump = !strcmp(argv[1], "dump");
+	if (strcmp(argv[1], "show") && !dump) {
 		fprintf(stderr, "structops object: unknown subcommand '%s'\n", argv[1]);
 		object_usage(stderr);
 		return 2;
@@ -221,6 +280,8 @@ int cmd_object(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--btf") && i + 1 < argc) {
 			btf_file = argv[++i];
+		} else if (!strcmp(argv[i], "--prog") && i + 1 < argc && dump) {
+			only = argv[++i];
 		} else if (argv[i][0] == '-' || file) {
 			fprintf(stderr, "structops object: unexpected argument '%s'\n", argv[i]);
 			object_usage(stderr);
@@ -261,11 +322,14 @@ int cmd_object(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (json)
+	err = 0;
+	if (dump)
+		err = dump_programs(obj, only);
+	else if (json)
 		show_json(obj, btf_file != NULL);
 	else
 		show_text(obj, btf_file != NULL);
 	sops_object__close(obj);
 	sops_btf__free(host);
-	return 0;
+	return err ? 1 : 0;
 }
