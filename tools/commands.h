@@ -27,6 +27,7 @@ int cmd_bench(int argc, char **argv);
 int tool_disasm_jited(FILE *out, const struct sops_insn *insns, size_t insn_cnt, bool blinding);
 int cmd_btf(int argc, char **argv);
 int cmd_object(int argc, char **argv);
+int cmd_prog(int argc, char **argv);
 
 /*
  * Read a whole file (or stdin for "-"). Returns 0, *data (free() it) and *size, or

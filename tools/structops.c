@@ -25,6 +25,7 @@ static const struct {
 	{ "bench", cmd_bench, "time raw bytecode (unverified; benchmarking only)" },
 	{ "btf", cmd_btf, "list BTF or print it as a C header for BPF programs" },
 	{ "object", cmd_object, "show the programs, maps and relocations of a BPF object" },
+	{ "prog", cmd_prog, "run a program of a BPF object through PROG_TEST_RUN" },
 };
 
 static void usage(FILE *out)

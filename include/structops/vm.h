@@ -70,6 +70,9 @@ typedef int (*sops_kfunc_resolve_fn)(void *ctx, int32_t btf_id, int16_t btf_slot
 typedef int (*sops_ld_imm64_resolve_fn)(void *ctx, const struct sops_insn *insn, size_t idx,
 					uint64_t *value);
 
+/* Checked-mode hook: may the program access [addr, addr+size) (a write if @write)? */
+typedef bool (*sops_mem_ok_fn)(void *ctx, uint64_t addr, uint64_t size, bool write);
+
 /* Which engine runs a vm. */
 enum sops_engine {
 	SOPS_ENGINE_INTERP = 0, /* threaded interpreter */
@@ -100,8 +103,15 @@ struct sops_vm_opts {
 	bool jit_blinding;
 	/* JIT: list the program in /tmp/perf-<pid>.map under this name (NULL: no entry). */
 	const char *perf_map_name;
+	/*
+	 * Checked mode: asked about an access outside the stack and the run's
+	 * regions (memory that is not a static list, e.g. map values); true
+	 * allows it. Never called in fast mode or by the JIT.
+	 */
+	sops_mem_ok_fn mem_ok;
+	void *mem_ok_ctx;
 };
-#define sops_vm_opts__last_field perf_map_name
+#define sops_vm_opts__last_field mem_ok_ctx
 
 #define SOPS_VM_DEFAULT_BUDGET (1ull << 32)
 

@@ -28,7 +28,7 @@
 		fault_addr = (addr);                                                               \
 		fault_len = (n);                                                                   \
 		fault_write = (wr);                                                                \
-		if (!mem_allowed(fault_addr, (n), (wr), stack_end - (depth + 1) * SOPS_STACK_SIZE,  \
+		if (!mem_allowed(vm, fault_addr, (n), (wr), stack_end - (depth + 1) * SOPS_STACK_SIZE,  \
 				 stack_end, regions, region_cnt))                                  \
 			goto fault_mem;                                                            \
 	} while (0)

@@ -164,6 +164,8 @@ int sops_vm__create(const struct sops_insn *insns, size_t insn_cnt, const struct
 	vm->checked = OPTS_GET(opts, checked, false);
 	vm->budget = OPTS_GET(opts, insn_budget, 0) ?: SOPS_VM_DEFAULT_BUDGET;
 	vm->aux = OPTS_GET(opts, aux, NULL);
+	vm->mem_ok = OPTS_GET(opts, mem_ok, NULL);
+	vm->mem_ok_ctx = OPTS_GET(opts, mem_ok_ctx, NULL);
 	vm->insns = malloc(insn_cnt * sizeof(*insns));
 	if (!vm->insns) {
 		err = log_err(&log, -ENOMEM, "out of memory for %zu instructions", insn_cnt);

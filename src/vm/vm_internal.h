@@ -35,6 +35,8 @@ struct sops_vm {
 	enum sops_engine engine;
 	bool checked;
 	uint64_t budget;
+	sops_mem_ok_fn mem_ok; /* checked mode: last resort for an access (may be NULL) */
+	void *mem_ok_ctx;
 
 	struct vm_op *ops; /* interpreter form; NULL for the JIT */
 	struct jit_image *jit;

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * structops/runtime.h - a runtime instance: the home of maps, programs, links and
+ * BTF objects, the helpers and kfuncs programs may call, and the ring buffer
+ * consumer.
+ *
+ * A process may create several runtimes; they share nothing. Commands go
+ * through sops_bpf() and its wrappers (bpf.h); this header has what the bpf()
+ * command set has no words for: instance options, host-registered helpers and
+ * kfuncs, the trace output sink, running a loaded program from the host, the
+ * ring buffer consumer, RCU, and counters of live objects.
+ *
+ * Concurrency (docs/runtime.md): programs run inside an RCU read-side critical
+ * section (liburcu, "bulletproof" flavour: no thread registration needed); map
+ * lookups take no lock; updates lock one hash bucket. Objects are freed after a
+ * grace period once their last reference is gone.
+ */
+#ifndef STRUCTOPS_RUNTIME_H
+#define STRUCTOPS_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bpf.h"
+#include "insn.h"
+#include "vm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct btf;
+
+/* Receives trace_printk/snprintf-style output: one formatted message per call. */
+typedef void (*sops_trace_fn)(void *ctx, const char *msg, size_t len);
+
+/* Options for sops_runtime__new(). Zero-initialize, set sz. */
+struct sops_runtime_opts {
+	size_t sz;
+	/* Slots of per-CPU maps; 0: the number of configured CPUs. */
+	uint32_t nr_cpus;
+	/* Run programs the verifier did not prove safe in the JIT (default: checked interpreter). */
+	bool trust_unverified;
+	/* Prefer the JIT for verified (or trusted) programs when available. */
+	bool jit;
+	/* trace_printk output; NULL: stderr. */
+	sops_trace_fn trace_fn;
+	void *trace_ctx;
+	/* The host's BTF ("vmlinux" of this process) for kfuncs and struct_ops; may be NULL. */
+	const struct btf *host_btf;
+};
+#define sops_runtime_opts__last_field host_btf
+
+/*
+ * sops_runtime__new - create an empty runtime. Returns 0 and *@rt or a negative
+ * errno (-EINVAL bad opts, -ENOMEM). Thread-safe.
+ */
+SOPS_API int sops_runtime__new(const struct sops_runtime_opts *opts, struct sops_runtime **rt);
+
+/*
+ * sops_runtime__free - close every handle and free the runtime once the last
+ * object is gone (waits for pending RCU callbacks). No other thread may use @rt
+ * any more, and no program of it may still run. NULL is fine.
+ */
+SOPS_API void sops_runtime__free(struct sops_runtime *rt);
+
+/* Change whether unverified programs may be JIT-compiled (affects later loads). Thread-safe. */
+SOPS_API void sops_runtime__set_trust_unverified(struct sops_runtime *rt, bool trust);
+/* Change whether loads prefer the JIT (affects later loads). Thread-safe. */
+SOPS_API void sops_runtime__set_jit(struct sops_runtime *rt, bool jit);
+/* Replace the trace sink (NULL: stderr). Thread-safe; in-flight messages may go either way. */
+SOPS_API void sops_runtime__set_trace_sink(struct sops_runtime *rt, sops_trace_fn fn, void *ctx);
+
+/* Object kinds, for counting. */
+enum sops_obj_kind {
+	SOPS_OBJ_MAP = 0,
+	SOPS_OBJ_PROG = 1,
+	SOPS_OBJ_LINK = 2,
+	SOPS_OBJ_BTF = 3,
+	SOPS_OBJ_KIND_CNT = 4,
+};
+
+/*
+ * sops_runtime__live_objects - objects of @kind (or all when @kind < 0) not yet
+ * freed, after waiting for pending RCU callbacks. Tests use it to prove that
+ * nothing leaks. Thread-safe (blocks for a grace period).
+ */
+SOPS_API long sops_runtime__live_objects(struct sops_runtime *rt, int kind);
+
+/* Number of open handles. Thread-safe. */
+SOPS_API long sops_runtime__open_handles(struct sops_runtime *rt);
+
+/* --- host-registered helpers and kfuncs --- */
+
+/* Argument and return kinds of a helper prototype (a subset of the kernel's bpf_arg_type). */
+enum sops_arg_type {
+	SOPS_ARG_DONTCARE = 0,
+	SOPS_ARG_ANYTHING,      /* any scalar */
+	SOPS_ARG_PTR_TO_MEM,    /* pointer to memory the next arg sizes */
+	SOPS_ARG_CONST_SIZE,    /* size of the previous pointer */
+	SOPS_ARG_PTR_TO_CTX,
+	SOPS_ARG_CONST_MAP_PTR,
+	SOPS_ARG_PTR_TO_MAP_KEY,
+	SOPS_ARG_PTR_TO_MAP_VALUE,
+	SOPS_ARG_PTR_TO_FUNC,
+	SOPS_ARG_PTR_TO_BTF_ID, /* a host object described in BTF */
+};
+
+enum sops_ret_type {
+	SOPS_RET_INTEGER = 0,
+	SOPS_RET_VOID,
+	SOPS_RET_PTR_TO_MAP_VALUE_OR_NULL,
+	SOPS_RET_PTR_TO_MEM_OR_NULL,
+	SOPS_RET_PTR_TO_BTF_ID_OR_NULL,
+};
+
+/* kfunc flags: the kernel's KF_* values. */
+#define SOPS_KF_ACQUIRE (1U << 0)
+#define SOPS_KF_RELEASE (1U << 1)
+#define SOPS_KF_RET_NULL (1U << 2)
+#define SOPS_KF_TRUSTED_ARGS (1U << 4)
+#define SOPS_KF_SLEEPABLE (1U << 5)
+#define SOPS_KF_DESTRUCTIVE (1U << 6)
+#define SOPS_KF_RCU (1U << 7)
+
+/* Which program types a helper or kfunc is for: bit (1 << prog_type); 0 means all. */
+#define SOPS_PROG_TYPE_BIT(t) (1ULL << (t))
+
+/* A helper a host adds (or overrides, by id) for programs of this runtime. */
+struct sops_helper_desc {
+	size_t sz;
+	uint32_t id;       /* the kernel's id, or a host id >= 1 not used by the kernel */
+	const char *name;  /* for messages */
+	sops_helper_fn fn; /* called with r1..r5 and the calling program (struct sops_prog *) */
+	enum sops_ret_type ret_type;
+	enum sops_arg_type arg_type[5];
+	uint32_t flags;          /* SOPS_KF_SLEEPABLE etc. */
+	uint64_t prog_types;     /* SOPS_PROG_TYPE_BIT mask; 0: all */
+	const char *st_ops_name; /* only for struct_ops programs of this type; NULL: any */
+};
+#define sops_helper_desc__last_field st_ops_name
+
+/*
+ * sops_runtime__register_helper - make a helper callable by programs loaded
+ * later. Returns 0, -EEXIST if @desc->id is already a host helper, -EINVAL,
+ * -ENOMEM. Thread-safe.
+ */
+SOPS_API int sops_runtime__register_helper(struct sops_runtime *rt, const struct sops_helper_desc *desc);
+
+/* A kfunc: a host function programs call through `call` with src_reg 2 (kfunc). */
+struct sops_kfunc_desc {
+	size_t sz;
+	const char *name;
+	sops_kfunc_fn fn;
+	/* BTF of the prototype: the FUNC's id in @btf (the host's BTF when NULL). */
+	const struct btf *btf;
+	uint32_t btf_id;
+	/* The BTF handle a program names in its fd_array slot (insn.off); 0: host BTF. */
+	int btf_fd;
+	uint32_t flags;          /* SOPS_KF_* */
+	uint64_t prog_types;     /* SOPS_PROG_TYPE_BIT mask; 0: all */
+	const char *st_ops_name; /* only for struct_ops programs of this type; NULL: any */
+};
+#define sops_kfunc_desc__last_field st_ops_name
+
+/*
+ * sops_runtime__register_kfunc - make a kfunc callable by programs loaded later,
+ * by (BTF object, btf_id). Returns 0, -EEXIST (same BTF and id), -EINVAL, -ENOMEM.
+ * Thread-safe.
+ */
+SOPS_API int sops_runtime__register_kfunc(struct sops_runtime *rt, const struct sops_kfunc_desc *desc);
+
+/*
+ * sops_runtime__find_kfunc_id - the btf_id of a registered kfunc by name (for
+ * hosts without BTF that registered ids of their own). Returns the id or -ENOENT.
+ * Thread-safe.
+ */
+SOPS_API int sops_runtime__find_kfunc_id(struct sops_runtime *rt, const char *name);
+
+/* --- running a loaded program from the host --- */
+
+/*
+ * sops_prog_run - run the program behind handle @prog_fd once on this thread,
+ * with r1 = @ctx (a SYSCALL program's context buffer of @ctx_size bytes, which
+ * a checked run may read and write), inside an RCU read-side section. Returns 0 and *@retval, or a negative errno (-EBADF, -EINVAL for a
+ * handle that is not a program, or the fault of a checked run). Thread-safe.
+ */
+SOPS_API int sops_prog_run(struct sops_runtime *rt, int prog_fd, void *ctx, size_t ctx_size,
+			   uint64_t *retval);
+
+/* --- ring buffer consumer (libbpf's ring_buffer__*) --- */
+
+struct sops_ring_buffer;
+/* Called for each record; a negative return stops consumption and is returned. */
+typedef int (*sops_ring_buffer_sample_fn)(void *ctx, void *data, size_t size);
+
+struct sops_ring_buffer_opts {
+	size_t sz;
+};
+#define sops_ring_buffer_opts__last_field sz
+
+/*
+ * sops_ring_buffer__new - a consumer for the RINGBUF map behind @map_fd (the
+ * consumer holds its own reference). Returns NULL and sets errno on failure.
+ * A consumer is used by one thread at a time; producers may be anywhere.
+ */
+SOPS_API struct sops_ring_buffer *sops_ring_buffer__new(struct sops_runtime *rt, int map_fd,
+							 sops_ring_buffer_sample_fn sample_cb,
+							 void *ctx,
+							 const struct sops_ring_buffer_opts *opts);
+/* Add another RINGBUF map to the same consumer. Returns 0 or a negative errno. */
+SOPS_API int sops_ring_buffer__add(struct sops_ring_buffer *rb, int map_fd,
+				   sops_ring_buffer_sample_fn sample_cb, void *ctx);
+/* Wait up to @timeout_ms (-1: forever) for data, then consume. Returns records consumed or -errno. */
+SOPS_API int sops_ring_buffer__poll(struct sops_ring_buffer *rb, int timeout_ms);
+/* Consume what is ready without waiting. Returns records consumed or -errno. */
+SOPS_API int sops_ring_buffer__consume(struct sops_ring_buffer *rb);
+/* An epoll fd that becomes readable when a producer signals new data. */
+SOPS_API int sops_ring_buffer__epoll_fd(const struct sops_ring_buffer *rb);
+SOPS_API void sops_ring_buffer__free(struct sops_ring_buffer *rb);
+
+/* --- RCU (the flavour every structops layer uses; see docs/runtime.md) --- */
+
+/* Enter/leave a read-side critical section. Nestable; any thread; no registration needed. */
+SOPS_API void sops_rcu_read_lock(void);
+SOPS_API void sops_rcu_read_unlock(void);
+/* Wait until every read-side section that began before the call has ended. */
+SOPS_API void sops_rcu_synchronize(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* STRUCTOPS_RUNTIME_H */

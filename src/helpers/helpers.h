@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * helpers.h - the built-in helpers shared between helper files (internal).
+ *
+ * Each helper has the kernel's id and argument order and receives the calling
+ * program (struct sops_prog *) as its sixth argument. Programs nobody verified
+ * (prog->verified false) get their map, ring buffer record and callback
+ * arguments checked against what the program declared, so a wild value
+ * returns an error instead of crashing the host.
+ */
+#ifndef SOPS_HELPERS_H
+#define SOPS_HELPERS_H
+
+#include "../runtime/rt_internal.h"
+
+#define HELPER(name)                                                                               \
+	uint64_t name(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5, void *aux)
+
+/* helpers_str.c */
+HELPER(rt_helper_trace_printk);
+HELPER(rt_helper_snprintf);
+HELPER(rt_helper_strncmp);
+HELPER(rt_helper_probe_read);
+HELPER(rt_helper_probe_read_str);
+
+/* Safe copy of @n bytes from @src: 0, or -EFAULT (dst zeroed) if unreadable. */
+long rt_safe_copy(void *dst, const void *src, size_t n);
+/* Safe copy of a NUL-terminated string (at most @n bytes incl. NUL): its length + 1, or -EFAULT. */
+long rt_safe_copy_str(char *dst, const void *src, size_t n);
+
+/* prog.c: run a callback subprogram (bpf_loop, for_each_map_elem); 1 stops on a fault. */
+uint64_t rt_callback_call(struct rt_callback *cb, uint64_t r1, uint64_t r2, uint64_t r3,
+			  uint64_t r4, uint64_t r5);
+/* prog.c: whether @cb is one of @prog's callbacks. */
+bool rt_prog_owns_callback(const struct sops_prog *prog, const struct rt_callback *cb);
+
+#endif /* SOPS_HELPERS_H */

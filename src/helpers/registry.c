@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * registry.c - helpers and kfuncs a host registers, and the per-program tables
+ * built from them at load.
+ *
+ * A program's helper table is the built-in set plus the host's helpers whose
+ * program-type mask and struct_ops type match it (a host helper with a
+ * built-in id replaces the built-in one). kfunc calls are resolved by the BTF
+ * object the instruction names (insn.off indexes fd_array, 0 is the host's
+ * BTF) and the FUNC's BTF id (insn.imm). The prototypes and flags stay with
+ * the entries for the verifier; today's verification step checks only that a
+ * call target exists and is allowed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../runtime/rt_internal.h"
+#include "../util/opts.h"
+
+static char *dup_or_null(const char *s, bool *fail)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*fail = true;
+	return d;
+}
+
+int sops_runtime__register_helper(struct sops_runtime *rt, const struct sops_helper_desc *desc)
+{
+	struct rt_helper_entry *h;
+	bool fail = false;
+	int err = 0;
+
+	if (!rt || !desc || !OPTS_VALID(desc, sops_helper_desc) || !desc->fn || !desc->id ||
+	    desc->id >= 65536)
+		return -EINVAL;
+	pthread_mutex_lock(&rt->reg_lock);
+	for (uint32_t i = 0; i < rt->helper_cnt; i++) {
+		if (rt->helpers[i].d.id == desc->id) {
+			err = -EEXIST;
+			goto out;
+		}
+	}
+	h = realloc(rt->helpers, (rt->helper_cnt + 1) * sizeof(*h));
+	if (!h) {
+		err = -ENOMEM;
+		goto out;
+	}
+	rt->helpers = h;
+	h = &rt->helpers[rt->helper_cnt];
+	memset(h, 0, sizeof(*h));
+	memcpy(&h->d, desc, desc->sz < sizeof(h->d) ? desc->sz : sizeof(h->d));
+	h->name = dup_or_null(desc->name, &fail);
+	h->st_ops_name = dup_or_null(OPTS_GET(desc, st_ops_name, NULL), &fail);
+	if (fail) {
+		free(h->name);
+		free(h->st_ops_name);
+		err = -ENOMEM;
+		goto out;
+	}
+	h->d.name = h->name;
+	h->d.st_ops_name = h->st_ops_name;
+	rt->helper_cnt++;
+out:
+	pthread_mutex_unlock(&rt->reg_lock);
+	return err;
+}
+
+int sops_runtime__register_kfunc(struct sops_runtime *rt, const struct sops_kfunc_desc *desc)
+{
+	struct rt_kfunc_entry *k;
+	bool fail = false;
+	int err = 0;
+
+	if (!rt || !desc || !OPTS_VALID(desc, sops_kfunc_desc) || !desc->fn || !desc->name ||
+	    !desc->btf_id)
+		return -EINVAL;
+	pthread_mutex_lock(&rt->reg_lock);
+	for (uint32_t i = 0; i < rt->kfunc_cnt; i++) {
+		if (rt->kfuncs[i].d.btf_id == desc->btf_id &&
+		    rt->kfuncs[i].d.btf_fd == OPTS_GET(desc, btf_fd, 0)) {
+			err = -EEXIST;
+			goto out;
+		}
+	}
+	k = realloc(rt->kfuncs, (rt->kfunc_cnt + 1) * sizeof(*k));
+	if (!k) {
+		err = -ENOMEM;
+		goto out;
+	}
+	rt->kfuncs = k;
+	k = &rt->kfuncs[rt->kfunc_cnt];
+	memset(k, 0, sizeof(*k));
+	memcpy(&k->d, desc, desc->sz < sizeof(k->d) ? desc->sz : sizeof(k->d));
+	k->name = dup_or_null(desc->name, &fail);
+	k->st_ops_name = dup_or_null(OPTS_GET(desc, st_ops_name, NULL), &fail);
+	if (fail) {
+		free(k->name);
+		free(k->st_ops_name);
+		err = -ENOMEM;
+		goto out;
+	}
+	k->d.name = k->name;
+	k->d.st_ops_name = k->st_ops_name;
+	rt->kfunc_cnt++;
+out:
+	pthread_mutex_unlock(&rt->reg_lock);
+	return err;
+}
+
+int sops_runtime__find_kfunc_id(struct sops_runtime *rt, const char *name)
+{
+	int id = -ENOENT;
+
+	pthread_mutex_lock(&rt->reg_lock);
+	for (uint32_t i = 0; i < rt->kfunc_cnt; i++)
+		if (!strcmp(rt->kfuncs[i].name, name)) {
+			id = (int)rt->kfuncs[i].d.btf_id;
+			break;
+		}
+	pthread_mutex_unlock(&rt->reg_lock);
+	return id;
+}
+
+static bool type_matches(uint64_t mask, uint32_t type)
+{
+	return !mask || (type < 64 && mask & (1ULL << type));
+}
+
+int rt_helpers_for_prog(struct sops_runtime *rt, const struct sops_prog *prog,
+			struct sops_helper **out, size_t *out_cnt)
+{
+	size_t base_cnt, n = 0;
+	const struct sops_helper *base = rt_base_helpers(&base_cnt);
+	struct sops_helper *t;
+
+	pthread_mutex_lock(&rt->reg_lock);
+	t = calloc(base_cnt + rt->helper_cnt, sizeof(*t));
+	if (!t) {
+		pthread_mutex_unlock(&rt->reg_lock);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < base_cnt; i++) {
+		bool replaced = false;
+
+		for (uint32_t j = 0; j < rt->helper_cnt; j++)
+			replaced |= rt->helpers[j].d.id == base[i].id &&
+				    type_matches(rt->helpers[j].d.prog_types, prog->type);
+		if (!replaced && rt_base_helper_allowed(prog->type, base[i].id))
+			t[n++] = base[i];
+	}
+	for (uint32_t j = 0; j < rt->helper_cnt; j++) {
+		const struct sops_helper_desc *d = &rt->helpers[j].d;
+
+		if (!type_matches(d->prog_types, prog->type))
+			continue;
+		/* st_ops_name filtering needs the struct_ops layer's type name: it checks later. */
+		t[n++] = (struct sops_helper){ d->id, d->name, d->fn };
+	}
+	pthread_mutex_unlock(&rt->reg_lock);
+	*out = t;
+	*out_cnt = n;
+	return 0;
+}
+
+int rt_kfunc_resolve(struct sops_prog *prog, const int *fd_array, uint32_t fd_array_cnt,
+		     int32_t btf_id, int16_t btf_slot, sops_kfunc_fn *fn)
+{
+	struct sops_runtime *rt = prog->obj.rt;
+	int btf_fd = 0, err = -EINVAL;
+
+	if (btf_slot < 0)
+		return -EINVAL;
+	if (btf_slot) {
+		if (!fd_array || (fd_array_cnt && (uint32_t)btf_slot >= fd_array_cnt))
+			return -EINVAL;
+		btf_fd = fd_array[btf_slot];
+	}
+	pthread_mutex_lock(&rt->reg_lock);
+	for (uint32_t i = 0; i < rt->kfunc_cnt; i++) {
+		const struct sops_kfunc_desc *d = &rt->kfuncs[i].d;
+
+		if (d->btf_id != (uint32_t)btf_id || d->btf_fd != btf_fd)
+			continue;
+		/* The kernel: a kfunc not in the program type's set is "calling kernel function is not allowed". */
+		if (!type_matches(d->prog_types, prog->type)) {
+			err = -EACCES;
+			break;
+		}
+		*fn = d->fn;
+		err = 0;
+		break;
+	}
+	pthread_mutex_unlock(&rt->reg_lock);
+	return err;
+}

@@ -1,0 +1,715 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hashtab.c - HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH maps.
+ *
+ * Memory is bounded and allocated once: every element (header + key) and every
+ * value slot is preallocated at creation (the kernel's default, preallocated
+ * hash maps), so the hot paths never allocate and an update can only fail
+ * with the kernel's errnos.
+ *
+ * Readers take no lock. Buckets are singly linked "nulls" lists (as the
+ * kernel's hlist_nulls): a chain ends with a marker holding its bucket
+ * index. An element may be deleted and reused for another key while a reader
+ * stands on it; the reader then ends in another bucket's marker and restarts.
+ * Writers lock one bucket (a spinlock that yields), take elements from
+ * sharded free lists and return deleted ones immediately, like the kernel's
+ * preallocated maps: a program holding a value pointer of a deleted element
+ * may see it reused (the kernel documents the same).
+ *
+ * Values sit apart from the headers in one contiguous block, so checked mode
+ * can allow exactly that block and a wild write cannot corrupt chain links.
+ *
+ * LRU: the pool has exactly max_entries elements. When it is empty, an update
+ * evicts with a CLOCK sweep (second chance): lookups set a reference bit, the
+ * sweep clears it and evicts the first element found without it. The kernel's
+ * LRU is also an approximation (per-CPU lists, active/inactive); this one is
+ * simpler and needs no list maintenance on the lookup path.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../runtime/rt_internal.h"
+
+#define HTAB_FLAGS                                                                                 \
+	(SOPS_BPF_F_NO_PREALLOC | SOPS_BPF_F_NO_COMMON_LRU | SOPS_BPF_F_NUMA_NODE |                 \
+	 SOPS_BPF_F_RDONLY | SOPS_BPF_F_WRONLY | SOPS_BPF_F_RDONLY_PROG | SOPS_BPF_F_WRONLY_PROG |  \
+	 SOPS_BPF_F_ZERO_SEED)
+#define MAX_KEY_SIZE 512 /* MAX_BPF_STACK */
+#define PCPU_MIN_UNIT_SIZE 32768
+#define MAP_MEM_LIMIT (1ULL << 36)
+#define NR_SHARDS 16
+#define EXTRA_ELEMS 64 /* spare elements for replacing existing keys (non-LRU) */
+#define NULLS(b) (((uintptr_t)(b) << 1) | 1)
+#define IS_NULLS(p) ((p) & 1)
+
+enum { ELEM_FREE = 0, ELEM_USED = 1 };
+
+struct htab_elem {
+	_Atomic uintptr_t next; /* chain link or nulls marker */
+	uint32_t hash;
+	atomic_uchar ref;   /* LRU: looked up since the last sweep */
+	atomic_uchar state; /* ELEM_FREE / ELEM_USED, changed under the bucket lock */
+	uint32_t free_next; /* free list link (index + 1), separate from the chain */
+	uint32_t idx;
+	char key[] __attribute__((aligned(8)));
+};
+
+struct bucket {
+	_Atomic uintptr_t head;
+	atomic_int lock;
+};
+
+struct freelist {
+	atomic_int lock;
+	atomic_uint head; /* index + 1; 0 = empty */
+	char pad[56];
+};
+
+struct rt_htab {
+	struct rt_map map;
+	struct bucket *buckets;
+	uint32_t n_buckets;
+	uint32_t n_elems;
+	uint32_t elem_size;
+	uint32_t vsz;          /* round_up(value_size, 8): one slot */
+	uint32_t value_stride; /* vsz, times nr_cpus for per-CPU maps */
+	char *elems;
+	char *values;
+	size_t values_size;
+	bool percpu, lru;
+	uint64_t seed;
+	atomic_int count;
+	struct freelist fl[NR_SHARDS];
+	pthread_mutex_t evict_lock;
+	uint32_t clock_hand;
+};
+
+#define to_htab(m) caa_container_of(m, struct rt_htab, map)
+
+static inline void spin_lock(atomic_int *l)
+{
+	for (unsigned int spins = 0;; spins++) {
+		int exp = 0;
+
+		if (!atomic_load_explicit(l, memory_order_relaxed) &&
+		    atomic_compare_exchange_weak_explicit(l, &exp, 1, memory_order_acquire,
+							  memory_order_relaxed))
+			return;
+		/* Host threads can be preempted while holding it: yield, do not burn the CPU. */
+		if (spins > 64)
+			sched_yield();
+		else
+			__builtin_ia32_pause();
+	}
+}
+
+static inline void spin_unlock(atomic_int *l)
+{
+	atomic_store_explicit(l, 0, memory_order_release);
+}
+
+static inline struct htab_elem *elem_at(struct rt_htab *h, uint32_t idx)
+{
+	return (struct htab_elem *)(h->elems + (size_t)idx * h->elem_size);
+}
+
+static inline char *elem_value(struct rt_htab *h, struct htab_elem *e)
+{
+	return h->values + (size_t)e->idx * h->value_stride;
+}
+
+static inline uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static inline uint32_t htab_hash(const struct rt_htab *h, const void *key, uint32_t len)
+{
+	const unsigned char *p = key;
+	uint64_t acc = h->seed ^ len;
+
+	while (len >= 8) {
+		uint64_t w;
+
+		memcpy(&w, p, 8);
+		acc = mix(acc ^ w);
+		p += 8;
+		len -= 8;
+	}
+	if (len) {
+		uint64_t w = 0;
+
+		memcpy(&w, p, len);
+		acc = mix(acc ^ w ^ 0x9e3779b97f4a7c15ULL);
+	}
+	return (uint32_t)acc;
+}
+
+static inline bool key_eq(const void *a, const void *b, uint32_t len)
+{
+	if (len == 4)
+		return *(const uint32_t *)a == *(const uint32_t *)b;
+	if (len == 8) {
+		uint64_t x, y;
+
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		return x == y;
+	}
+	return !memcmp(a, b, len);
+}
+
+/* --- free lists --- */
+
+static uint32_t shard_of_caller(void)
+{
+	int cpu = sched_getcpu();
+
+	return cpu < 0 ? 0 : (uint32_t)cpu % NR_SHARDS;
+}
+
+static void fl_push(struct rt_htab *h, struct htab_elem *e)
+{
+	struct freelist *fl = &h->fl[shard_of_caller()];
+
+	spin_lock(&fl->lock);
+	e->free_next = fl->head;
+	fl->head = e->idx + 1;
+	spin_unlock(&fl->lock);
+}
+
+static struct htab_elem *fl_pop(struct rt_htab *h)
+{
+	uint32_t first = shard_of_caller();
+
+	for (uint32_t i = 0; i < NR_SHARDS; i++) {
+		struct freelist *fl = &h->fl[(first + i) % NR_SHARDS];
+		struct htab_elem *e = NULL;
+
+		if (!fl->head) /* racy peek; the locked check below decides */
+			continue;
+		spin_lock(&fl->lock);
+		if (fl->head) {
+			e = elem_at(h, fl->head - 1);
+			fl->head = e->free_next;
+		}
+		spin_unlock(&fl->lock);
+		if (e)
+			return e;
+	}
+	return NULL;
+}
+
+/* --- lookup (lock-free) --- */
+
+static struct htab_elem *lookup_nulls(struct rt_htab *h, uint32_t hash, const void *key)
+{
+	uint32_t bi = hash & (h->n_buckets - 1);
+	uint32_t ks = h->map.key_size;
+	uintptr_t p;
+
+again:
+	p = atomic_load_explicit(&h->buckets[bi].head, memory_order_acquire);
+	while (!IS_NULLS(p)) {
+		struct htab_elem *e = (struct htab_elem *)p;
+
+		if (e->hash == hash && key_eq(e->key, key, ks))
+			return e;
+		p = atomic_load_explicit(&e->next, memory_order_acquire);
+	}
+	/* Ended in another bucket's chain: an element we walked was moved. Retry. */
+	if (p != NULLS(bi))
+		goto again;
+	return NULL;
+}
+
+/* Under the bucket lock: the element with @key, and the link pointing at it. */
+static struct htab_elem *find_locked(struct rt_htab *h, struct bucket *b, uint32_t hash,
+				     const void *key, _Atomic uintptr_t **link)
+{
+	_Atomic uintptr_t *l = &b->head;
+	uintptr_t p;
+
+	while (!IS_NULLS(p = atomic_load_explicit(l, memory_order_relaxed))) {
+		struct htab_elem *e = (struct htab_elem *)p;
+
+		if (e->hash == hash && key_eq(e->key, key, h->map.key_size)) {
+			*link = l;
+			return e;
+		}
+		l = &e->next;
+	}
+	return NULL;
+}
+
+static void *htab_lookup(struct rt_map *map, const void *key)
+{
+	struct rt_htab *h = to_htab(map);
+	struct htab_elem *e = lookup_nulls(h, htab_hash(h, key, map->key_size), key);
+
+	if (!e)
+		return NULL;
+	if (h->lru && !atomic_load_explicit(&e->ref, memory_order_relaxed))
+		atomic_store_explicit(&e->ref, 1, memory_order_relaxed);
+	if (h->percpu)
+		return elem_value(h, e) + (size_t)rt_cpu_slot(map) * h->vsz;
+	return elem_value(h, e);
+}
+
+static void *htab_lookup_percpu(struct rt_map *map, const void *key, uint32_t cpu)
+{
+	struct rt_htab *h = to_htab(map);
+	struct htab_elem *e;
+
+	if (cpu >= map->nr_cpus)
+		return NULL;
+	e = lookup_nulls(h, htab_hash(h, key, map->key_size), key);
+	return e ? elem_value(h, e) + (size_t)cpu * h->vsz : NULL;
+}
+
+/* --- LRU eviction --- */
+
+/* Unlinks @victim if it is still in its bucket; under that bucket's lock. */
+static bool unlink_elem(struct rt_htab *h, struct bucket *b, struct htab_elem *victim)
+{
+	_Atomic uintptr_t *l = &b->head;
+	uintptr_t p;
+
+	while (!IS_NULLS(p = atomic_load_explicit(l, memory_order_relaxed))) {
+		struct htab_elem *e = (struct htab_elem *)p;
+
+		if (e == victim) {
+			atomic_store_explicit(l, atomic_load_explicit(&e->next, memory_order_relaxed),
+					      memory_order_release);
+			atomic_store_explicit(&e->state, ELEM_FREE, memory_order_relaxed);
+			return true;
+		}
+		l = &e->next;
+	}
+	return false;
+}
+
+static struct htab_elem *lru_evict(struct rt_htab *h)
+{
+	struct htab_elem *got = NULL;
+
+	pthread_mutex_lock(&h->evict_lock);
+	/* Two full turns: the first may only clear reference bits. */
+	for (uint64_t tries = 0; tries < 2ULL * h->n_elems + 2 && !got; tries++) {
+		struct htab_elem *e = elem_at(h, h->clock_hand);
+		struct bucket *b;
+
+		h->clock_hand = (h->clock_hand + 1) % h->n_elems;
+		if (atomic_load_explicit(&e->state, memory_order_relaxed) != ELEM_USED)
+			continue;
+		if (atomic_load_explicit(&e->ref, memory_order_relaxed)) {
+			atomic_store_explicit(&e->ref, 0, memory_order_relaxed);
+			continue;
+		}
+		b = &h->buckets[e->hash & (h->n_buckets - 1)];
+		spin_lock(&b->lock);
+		if (atomic_load_explicit(&e->state, memory_order_relaxed) == ELEM_USED &&
+		    unlink_elem(h, b, e))
+			got = e;
+		spin_unlock(&b->lock);
+	}
+	pthread_mutex_unlock(&h->evict_lock);
+	if (got)
+		atomic_fetch_sub(&h->count, 1);
+	return got;
+}
+
+static struct htab_elem *lru_alloc(struct rt_htab *h)
+{
+	struct htab_elem *e = fl_pop(h);
+
+	for (int i = 0; !e && i < 4; i++)
+		e = fl_pop(h) ?: lru_evict(h);
+	return e;
+}
+
+/* --- update / delete --- */
+
+/* Fill a fresh element's value: program side sets this CPU's slot and zeroes the others. */
+static void fill_value(struct rt_htab *h, struct htab_elem *e, const void *value, bool all_cpus)
+{
+	char *v = elem_value(h, e);
+
+	if (!h->percpu) {
+		memcpy(v, value, h->map.value_size);
+		return;
+	}
+	if (all_cpus) {
+		for (uint32_t c = 0; c < h->map.nr_cpus; c++)
+			memcpy(v + (size_t)c * h->vsz, (const char *)value + (size_t)c * h->vsz,
+			       h->map.value_size);
+	} else {
+		memset(v, 0, h->value_stride);
+		memcpy(v + (size_t)rt_cpu_slot(&h->map) * h->vsz, value, h->map.value_size);
+	}
+}
+
+static long do_update(struct rt_map *map, const void *key, const void *value, uint64_t flags,
+		      bool all_cpus)
+{
+	struct rt_htab *h = to_htab(map);
+	uint32_t hash = htab_hash(h, key, map->key_size);
+	struct bucket *b = &h->buckets[hash & (h->n_buckets - 1)];
+	struct htab_elem *old, *e = NULL;
+	_Atomic uintptr_t *link = NULL;
+	bool counted = false;
+	long err = 0;
+
+	if (unlikely((flags & ~(uint64_t)SOPS_BPF_F_LOCK) > SOPS_BPF_EXIST))
+		return -EINVAL;
+	/* LRU: get an element before locking (eviction locks other buckets). */
+	if (h->lru) {
+		e = lru_alloc(h);
+		if (!e)
+			return -ENOMEM;
+	}
+	spin_lock(&b->lock);
+	old = find_locked(h, b, hash, key, &link);
+	if (old && flags == SOPS_BPF_NOEXIST) {
+		err = -EEXIST;
+		goto unlock;
+	}
+	if (!old && flags == SOPS_BPF_EXIST) {
+		err = -ENOENT;
+		goto unlock;
+	}
+	if (old && h->percpu && !h->lru) {
+		/* Per-CPU values are updated in place, as the kernel does. */
+		char *v = elem_value(h, old);
+
+		if (all_cpus)
+			fill_value(h, old, value, true);
+		else
+			memcpy(v + (size_t)rt_cpu_slot(map) * h->vsz, value, map->value_size);
+		goto unlock;
+	}
+	if (!old && !h->lru) {
+		if (atomic_fetch_add(&h->count, 1) >= (int)map->max_entries) {
+			atomic_fetch_sub(&h->count, 1);
+			err = -E2BIG;
+			goto unlock;
+		}
+		counted = true;
+	}
+	if (!e)
+		e = fl_pop(h);
+	if (!e) {
+		if (old) { /* no spare element: overwrite in place */
+			fill_value(h, old, value, all_cpus);
+			goto unlock;
+		}
+		if (counted)
+			atomic_fetch_sub(&h->count, 1);
+		err = -E2BIG;
+		goto unlock;
+	}
+	memcpy(e->key, key, map->key_size);
+	e->hash = hash;
+	atomic_store_explicit(&e->ref, 0, memory_order_relaxed);
+	if (old && h->percpu && !all_cpus) {
+		/* LRU per-CPU replace: keep the other CPUs' values. */
+		memcpy(elem_value(h, e), elem_value(h, old), h->value_stride);
+		memcpy(elem_value(h, e) + (size_t)rt_cpu_slot(map) * h->vsz, value, map->value_size);
+	} else {
+		fill_value(h, e, value, all_cpus);
+	}
+	atomic_store_explicit(&e->state, ELEM_USED, memory_order_relaxed);
+	if (old) {
+		/* Replace in place in the chain: readers see the old or the new element. */
+		atomic_store_explicit(&e->next, atomic_load_explicit(&old->next, memory_order_relaxed),
+				      memory_order_relaxed);
+		atomic_store_explicit(link, (uintptr_t)e, memory_order_release);
+		atomic_store_explicit(&old->state, ELEM_FREE, memory_order_relaxed);
+	} else {
+		atomic_store_explicit(&e->next, atomic_load_explicit(&b->head, memory_order_relaxed),
+				      memory_order_relaxed);
+		atomic_store_explicit(&b->head, (uintptr_t)e, memory_order_release);
+		if (h->lru)
+			atomic_fetch_add(&h->count, 1);
+	}
+	e = NULL;
+unlock:
+	spin_unlock(&b->lock);
+	if (e) /* LRU element not used */
+		fl_push(h, e);
+	if (old && !err && atomic_load_explicit(&old->state, memory_order_relaxed) == ELEM_FREE)
+		fl_push(h, old);
+	return err;
+}
+
+static long htab_update(struct rt_map *map, const void *key, const void *value, uint64_t flags)
+{
+	return do_update(map, key, value, flags, false);
+}
+
+static int htab_sys_update(struct rt_map *map, const void *key, const void *value, uint64_t flags)
+{
+	return (int)do_update(map, key, value, flags, true);
+}
+
+/* Unlink @key's element, optionally copying its value out first. */
+static int do_delete(struct rt_map *map, const void *key, void *value_out)
+{
+	struct rt_htab *h = to_htab(map);
+	uint32_t hash = htab_hash(h, key, map->key_size);
+	struct bucket *b = &h->buckets[hash & (h->n_buckets - 1)];
+	_Atomic uintptr_t *link;
+	struct htab_elem *e;
+
+	spin_lock(&b->lock);
+	e = find_locked(h, b, hash, key, &link);
+	if (!e) {
+		spin_unlock(&b->lock);
+		return -ENOENT;
+	}
+	if (value_out)
+		memcpy(value_out, elem_value(h, e), h->percpu ? h->value_stride : map->value_size);
+	atomic_store_explicit(link, atomic_load_explicit(&e->next, memory_order_relaxed),
+			      memory_order_release);
+	atomic_store_explicit(&e->state, ELEM_FREE, memory_order_relaxed);
+	spin_unlock(&b->lock);
+	atomic_fetch_sub(&h->count, 1);
+	fl_push(h, e);
+	return 0;
+}
+
+static long htab_delete(struct rt_map *map, const void *key)
+{
+	return do_delete(map, key, NULL);
+}
+
+static int htab_lookup_and_delete(struct rt_map *map, const void *key, void *value, uint64_t flags)
+{
+	return do_delete(map, key, value);
+}
+
+static int htab_sys_lookup(struct rt_map *map, const void *key, void *value, uint64_t flags)
+{
+	struct rt_htab *h = to_htab(map);
+	struct htab_elem *e;
+	int err = 0;
+
+	urcu_bp_read_lock();
+	for (;;) {
+		e = lookup_nulls(h, htab_hash(h, key, map->key_size), key);
+		if (!e) {
+			err = -ENOENT;
+			break;
+		}
+		memcpy(value, elem_value(h, e), h->percpu ? h->value_stride : map->value_size);
+		/*
+		 * Elements are reused at once: if this one was deleted or evicted
+		 * and given to another key while we copied, look again.
+		 */
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&e->state, memory_order_relaxed) == ELEM_USED &&
+		    key_eq(e->key, key, map->key_size))
+			break;
+	}
+	urcu_bp_read_unlock();
+	return err;
+}
+
+/* The first element of buckets [bi, n_buckets), or NULL. Under RCU. */
+static struct htab_elem *first_from(struct rt_htab *h, uint32_t bi)
+{
+	for (; bi < h->n_buckets; bi++) {
+		uintptr_t p = atomic_load_explicit(&h->buckets[bi].head, memory_order_acquire);
+
+		if (!IS_NULLS(p))
+			return (struct htab_elem *)p;
+	}
+	return NULL;
+}
+
+static int htab_get_next_key(struct rt_map *map, const void *key, void *next_key)
+{
+	struct rt_htab *h = to_htab(map);
+	struct htab_elem *e = NULL, *next = NULL;
+	int err = 0;
+
+	urcu_bp_read_lock();
+	if (key) {
+		uint32_t hash = htab_hash(h, key, map->key_size);
+
+		e = lookup_nulls(h, hash, key);
+		if (e) {
+			uintptr_t p = atomic_load_explicit(&e->next, memory_order_acquire);
+
+			next = IS_NULLS(p) ? first_from(h, (hash & (h->n_buckets - 1)) + 1)
+					   : (struct htab_elem *)p;
+		}
+	}
+	/* No key, or the key is gone: start over from the first bucket (the kernel's rule). */
+	if (!e)
+		next = first_from(h, 0);
+	if (next)
+		memcpy(next_key, next->key, map->key_size);
+	else
+		err = -ENOENT;
+	urcu_bp_read_unlock();
+	return err;
+}
+
+static long htab_for_each(struct rt_map *map,
+			  long (*cb)(struct rt_map *map, void *key, void *value, void *ctx),
+			  void *ctx, uint64_t flags)
+{
+	struct rt_htab *h = to_htab(map);
+	long n = 0;
+
+	for (uint32_t bi = 0; bi < h->n_buckets; bi++) {
+		uintptr_t p = atomic_load_explicit(&h->buckets[bi].head, memory_order_acquire);
+
+		while (!IS_NULLS(p)) {
+			struct htab_elem *e = (struct htab_elem *)p;
+			char *v = elem_value(h, e);
+
+			if (h->percpu)
+				v += (size_t)rt_cpu_slot(map) * h->vsz;
+			n++;
+			if (cb(map, e->key, v, ctx))
+				return n;
+			p = atomic_load_explicit(&e->next, memory_order_acquire);
+		}
+	}
+	return n;
+}
+
+static bool htab_mem_ok(struct rt_map *map, uint64_t addr, uint64_t size, bool write)
+{
+	struct rt_htab *h = to_htab(map);
+	uint64_t lo = (uint64_t)(uintptr_t)h->values;
+
+	if (write && map->map_flags & SOPS_BPF_F_RDONLY_PROG)
+		return false;
+	return addr >= lo && size <= h->values_size && addr - lo <= h->values_size - size;
+}
+
+/* --- creation --- */
+
+static bool type_is_lru(uint32_t t)
+{
+	return t == SOPS_BPF_MAP_TYPE_LRU_HASH || t == SOPS_BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+static bool type_is_percpu(uint32_t t)
+{
+	return t == SOPS_BPF_MAP_TYPE_PERCPU_HASH || t == SOPS_BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+static int htab_alloc_check(const union sops_bpf_attr *attr)
+{
+	bool lru = type_is_lru(attr->map_type), percpu = type_is_percpu(attr->map_type);
+
+	if (attr->map_flags & ~HTAB_FLAGS)
+		return -EINVAL;
+	if (lru && attr->map_flags & SOPS_BPF_F_NO_PREALLOC)
+		return -SOPS_ENOTSUPP;
+	if (!lru && attr->map_flags & SOPS_BPF_F_NO_COMMON_LRU)
+		return -EINVAL;
+	if (attr->max_entries == 0 || attr->key_size == 0 || attr->value_size == 0)
+		return -EINVAL;
+	if (attr->key_size > MAX_KEY_SIZE)
+		return -E2BIG;
+	if (percpu && attr->value_size > PCPU_MIN_UNIT_SIZE)
+		return -E2BIG;
+	if (attr->value_size >= (1U << 25))
+		return -E2BIG;
+	return 0;
+}
+
+static int htab_alloc(struct sops_runtime *rt, const union sops_bpf_attr *attr, struct rt_map **out)
+{
+	bool lru = type_is_lru(attr->map_type), percpu = type_is_percpu(attr->map_type);
+	uint32_t ncpu = percpu ? rt->nr_cpus : 1;
+	struct rt_htab *h;
+	uint64_t n_buckets = 1, n_elems, bytes;
+
+	while (n_buckets < attr->max_entries)
+		n_buckets <<= 1;
+	n_elems = (uint64_t)attr->max_entries + (lru ? 0 : EXTRA_ELEMS);
+	bytes = n_buckets * sizeof(struct bucket) +
+		n_elems * (sizeof(struct htab_elem) + ROUND_UP(attr->key_size, 8)) +
+		n_elems * ROUND_UP(attr->value_size, 8) * ncpu;
+	if (n_buckets > (1ULL << 31) || bytes > MAP_MEM_LIMIT)
+		return -E2BIG;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->lru = lru;
+	h->percpu = percpu;
+	h->n_buckets = (uint32_t)n_buckets;
+	h->n_elems = (uint32_t)n_elems;
+	h->elem_size = sizeof(struct htab_elem) + ROUND_UP(attr->key_size, 8);
+	h->vsz = ROUND_UP(attr->value_size, 8);
+	h->value_stride = h->vsz * ncpu;
+	h->values_size = (size_t)n_elems * h->value_stride;
+	h->seed = attr->map_flags & SOPS_BPF_F_ZERO_SEED ? 0 : mix((uint64_t)(uintptr_t)h ^ 0x5bd1e995);
+	h->buckets = calloc(n_buckets, sizeof(*h->buckets));
+	h->elems = calloc(n_elems, h->elem_size);
+	if (posix_memalign((void **)&h->values, 64, h->values_size))
+		h->values = NULL;
+	if (!h->buckets || !h->elems || !h->values) {
+		free(h->buckets);
+		free(h->elems);
+		free(h->values);
+		free(h);
+		return -ENOMEM;
+	}
+	memset(h->values, 0, h->values_size);
+	for (uint32_t i = 0; i < h->n_buckets; i++)
+		atomic_init(&h->buckets[i].head, NULLS(i));
+	/* Spread the pool over the shards, lowest indexes popped first. */
+	for (uint32_t i = h->n_elems; i-- > 0;) {
+		struct htab_elem *e = elem_at(h, i);
+		struct freelist *fl = &h->fl[i % NR_SHARDS];
+
+		e->idx = i;
+		e->free_next = fl->head;
+		fl->head = i + 1;
+	}
+	pthread_mutex_init(&h->evict_lock, NULL);
+	h->map.nr_cpus = ncpu;
+	h->map.sys_value_size = percpu ? h->value_stride : attr->value_size;
+	*out = &h->map;
+	return 0;
+}
+
+static void htab_free(struct rt_map *map)
+{
+	struct rt_htab *h = to_htab(map);
+
+	pthread_mutex_destroy(&h->evict_lock);
+	free(h->buckets);
+	free(h->elems);
+	free(h->values);
+	free(h);
+}
+
+#define HTAB_OPS(extra...)                                                                         \
+	{                                                                                          \
+		.alloc_check = htab_alloc_check, .alloc = htab_alloc, .free = htab_free,           \
+		.lookup_elem = htab_lookup, .update_elem = htab_update,                            \
+		.delete_elem = htab_delete, .sys_lookup = htab_sys_lookup,                         \
+		.sys_update = htab_sys_update, .get_next_key = htab_get_next_key,                  \
+		.lookup_and_delete = htab_lookup_and_delete, .mem_ok = htab_mem_ok,                \
+		.for_each = htab_for_each, extra                                                   \
+	}
+
+const struct rt_map_ops rt_htab_ops = HTAB_OPS();
+const struct rt_map_ops rt_lru_htab_ops = HTAB_OPS();
+const struct rt_map_ops rt_percpu_htab_ops = HTAB_OPS(.lookup_percpu_elem = htab_lookup_percpu);
+const struct rt_map_ops rt_lru_percpu_htab_ops = HTAB_OPS(.lookup_percpu_elem = htab_lookup_percpu);

@@ -1,0 +1,563 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * prog.c - PROG_LOAD, program objects, callbacks, running, program info.
+ *
+ * Load: check the attr in the kernel's order, collect the maps the program
+ * names (lddw MAP_FD/MAP_VALUE by handle, MAP_IDX* through fd_array) and the
+ * subprograms it passes to helpers (lddw FUNC), let the program type check
+ * its attach point, run the verification step, then build the engine:
+ *   verified (never yet) or trusted -> JIT if enabled, else fast interpreter;
+ *   otherwise                       -> checked interpreter (maps' value memory
+ *                                      allowed through the vm's mem_ok hook).
+ *
+ * Callbacks: a helper such as bpf_loop receives a subprogram. Engines start at
+ * slot 0, so each callback gets its own vm over [call target; exit; program],
+ * whose first slot calls the subprogram with r1..r5 as given.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../helpers/helpers.h"
+#include "../util/opts.h"
+#include "rt_internal.h"
+
+#define LICENSE_MAX 128
+#define OPC_LDDW 0x18
+#define OPC_CALL 0x85
+#define OPC_EXIT 0x95
+#define KNOWN_PROG_FLAGS                                                                           \
+	(SOPS_BPF_F_STRICT_ALIGNMENT | SOPS_BPF_F_ANY_ALIGNMENT | (1U << 2) | (1U << 3) |           \
+	 SOPS_BPF_F_SLEEPABLE)
+
+struct rt_callback {
+	struct sops_prog *prog;
+	uint32_t target; /* slot of the subprogram in the program */
+	struct sops_vm *vm;
+	sops_jit_fn fn;
+};
+
+/* What the lddw and kfunc resolvers need while the vms are built. */
+struct load_ctx {
+	struct sops_prog *prog;
+	const int *fd_array;
+	uint32_t fd_array_cnt;
+	int *map_fds; /* handle of prog->maps[i] as the program named it */
+	uint32_t base; /* slots prepended (callback vms) */
+};
+
+static bool license_is_gpl(const char *l)
+{
+	static const char *const gpl[] = { "GPL", "GPL v2", "GPL and additional rights",
+					   "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL" };
+
+	for (size_t i = 0; i < sizeof(gpl) / sizeof(gpl[0]); i++)
+		if (!strcmp(l, gpl[i]))
+			return true;
+	return false;
+}
+
+static void callback_free(struct rt_callback *cb)
+{
+	if (!cb)
+		return;
+	sops_vm__free(cb->vm);
+	free(cb);
+}
+
+static void prog_obj_free(struct rt_obj *obj)
+{
+	struct sops_prog *prog = caa_container_of(obj, struct sops_prog, obj);
+	struct sops_runtime *rt = obj->rt;
+
+	if (rt->hooks.prog_free)
+		rt->hooks.prog_free(prog);
+	if (prog->type_data_free)
+		prog->type_data_free(prog);
+	sops_vm__free(prog->vm);
+	for (uint32_t i = 0; i < prog->cb_cnt; i++)
+		callback_free(prog->cbs[i]);
+	free(prog->cbs);
+	for (uint32_t i = 0; i < prog->map_cnt; i++)
+		rt_obj_put(&prog->maps[i]->obj);
+	free(prog->maps);
+	if (prog->attach_btf)
+		rt_obj_put(&prog->attach_btf->obj);
+	if (prog->btf)
+		rt_obj_put(&prog->btf->obj);
+	free(prog->insns);
+	free(prog);
+}
+
+bool rt_prog_uses_map(const struct sops_prog *prog, const struct rt_map *map)
+{
+	for (uint32_t i = 0; i < prog->map_cnt; i++)
+		if (prog->maps[i] == map)
+			return true;
+	return false;
+}
+
+bool rt_prog_owns_callback(const struct sops_prog *prog, const struct rt_callback *cb)
+{
+	for (uint32_t i = 0; i < prog->cb_cnt; i++)
+		if (prog->cbs[i] == cb)
+			return true;
+	return false;
+}
+
+bool rt_prog_mem_ok(void *ctx, uint64_t addr, uint64_t size, bool write)
+{
+	struct sops_prog *prog = ctx;
+
+	for (uint32_t i = 0; i < prog->map_cnt; i++) {
+		struct rt_map *m = prog->maps[i];
+
+		if (m->ops->mem_ok && m->ops->mem_ok(m, addr, size, write))
+			return true;
+	}
+	return false;
+}
+
+/* Adds the map behind handle @fd to the program's used maps (once). */
+static int add_map(struct load_ctx *lc, int fd, struct sops_log *log)
+{
+	struct sops_prog *prog = lc->prog;
+	struct rt_map **maps;
+	struct rt_obj *o;
+	int *fds, err;
+
+	for (uint32_t i = 0; i < prog->map_cnt; i++)
+		if (lc->map_fds[i] == fd)
+			return 0;
+	err = rt_handle_get(prog->obj.rt, fd, SOPS_OBJ_MAP, &o);
+	if (err)
+		return log_err(log, err, "fd %d is not pointing to valid bpf_map", fd);
+	maps = realloc(prog->maps, (prog->map_cnt + 1) * sizeof(*maps));
+	fds = maps ? realloc(lc->map_fds, (prog->map_cnt + 1) * sizeof(*fds)) : NULL;
+	if (maps)
+		prog->maps = maps;
+	if (!fds) {
+		rt_obj_put(o);
+		return -ENOMEM;
+	}
+	lc->map_fds = fds;
+	prog->maps[prog->map_cnt] = caa_container_of(o, struct rt_map, obj);
+	lc->map_fds[prog->map_cnt++] = fd;
+	return 0;
+}
+
+static struct rt_map *map_of_fd(struct load_ctx *lc, int fd)
+{
+	for (uint32_t i = 0; i < lc->prog->map_cnt; i++)
+		if (lc->map_fds[i] == fd)
+			return lc->prog->maps[i];
+	return NULL;
+}
+
+static int fd_of_idx(struct load_ctx *lc, int32_t idx, int *fd)
+{
+	if (!lc->fd_array || idx < 0 || (lc->fd_array_cnt && (uint32_t)idx >= lc->fd_array_cnt))
+		return -EINVAL;
+	*fd = lc->fd_array[idx];
+	return 0;
+}
+
+/* First pass: maps and callback targets. */
+static int collect_refs(struct load_ctx *lc, struct sops_log *log)
+{
+	struct sops_prog *prog = lc->prog;
+	int err;
+
+	for (uint32_t i = 0; i < prog->insn_cnt; i++) {
+		const struct sops_insn *in = &prog->insns[i];
+		int fd;
+
+		if (in->code != OPC_LDDW)
+			continue;
+		if (i + 1 >= prog->insn_cnt)
+			break; /* the structural check reports it */
+		switch (in->src_reg) {
+		case SOPS_LD_IMM64_MAP_FD:
+		case SOPS_LD_IMM64_MAP_VALUE:
+			err = add_map(lc, in->imm, log);
+			break;
+		case SOPS_LD_IMM64_MAP_IDX:
+		case SOPS_LD_IMM64_MAP_IDX_VALUE:
+			err = fd_of_idx(lc, in->imm, &fd);
+			if (err)
+				return log_err(log, err, "insn %u: map index %d outside fd_array", i, in->imm);
+			err = add_map(lc, fd, log);
+			break;
+		case SOPS_LD_IMM64_FUNC: {
+			int64_t target = (int64_t)i + in->imm + 1;
+			struct rt_callback **cbs, *cb;
+			bool seen = false;
+
+			if (target <= 0 || target >= prog->insn_cnt)
+				return log_err(log, -EINVAL, "insn %u: callback target %lld out of range", i,
+					       (long long)target);
+			for (uint32_t c = 0; c < prog->cb_cnt; c++)
+				seen |= prog->cbs[c]->target == (uint32_t)target;
+			err = 0;
+			if (seen)
+				break;
+			cbs = realloc(prog->cbs, (prog->cb_cnt + 1) * sizeof(*cbs));
+			if (!cbs)
+				return -ENOMEM;
+			prog->cbs = cbs;
+			cb = calloc(1, sizeof(*cb));
+			if (!cb)
+				return -ENOMEM;
+			cb->prog = prog;
+			cb->target = (uint32_t)target;
+			prog->cbs[prog->cb_cnt++] = cb;
+			break;
+		}
+		default:
+			err = 0;
+		}
+		if (err)
+			return err;
+		i++;
+	}
+	return 0;
+}
+
+static int ld_imm64_resolve(void *ctx, const struct sops_insn *insn, size_t idx, uint64_t *value)
+{
+	struct load_ctx *lc = ctx;
+	struct rt_map *map;
+	int fd = insn->imm;
+
+	switch (insn->src_reg) {
+	case SOPS_LD_IMM64_MAP_IDX:
+	case SOPS_LD_IMM64_MAP_IDX_VALUE:
+		if (fd_of_idx(lc, insn->imm, &fd))
+			return -EINVAL;
+		/* fall through */
+	case SOPS_LD_IMM64_MAP_FD:
+	case SOPS_LD_IMM64_MAP_VALUE:
+		map = map_of_fd(lc, fd);
+		if (!map)
+			return -EBADF;
+		if (insn->src_reg == SOPS_LD_IMM64_MAP_FD || insn->src_reg == SOPS_LD_IMM64_MAP_IDX) {
+			*value = (uint64_t)(uintptr_t)map;
+			return 0;
+		}
+		if (!map->ops->direct_value_addr)
+			return -EINVAL;
+		return map->ops->direct_value_addr(map, value, (uint32_t)insn[1].imm);
+	case SOPS_LD_IMM64_FUNC: {
+		uint32_t target = (uint32_t)((int64_t)idx - lc->base + insn->imm + 1);
+
+		for (uint32_t c = 0; c < lc->prog->cb_cnt; c++)
+			if (lc->prog->cbs[c]->target == target) {
+				*value = (uint64_t)(uintptr_t)lc->prog->cbs[c];
+				return 0;
+			}
+		return -EINVAL;
+	}
+	default:
+		return -EINVAL; /* BTF_ID: no kernel objects to point at */
+	}
+}
+
+static int kfunc_resolve(void *ctx, int32_t btf_id, int16_t btf_slot, sops_kfunc_fn *fn)
+{
+	struct load_ctx *lc = ctx;
+
+	return rt_kfunc_resolve(lc->prog, lc->fd_array, lc->fd_array_cnt, btf_id, btf_slot, fn);
+}
+
+static uint64_t now_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The kernel's tag is a SHA-1 of the instructions; ours is a 64-bit FNV-1a of them. */
+static void compute_tag(struct sops_prog *prog)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const unsigned char *p = (const unsigned char *)prog->insns;
+
+	for (size_t i = 0; i < prog->insn_cnt * sizeof(struct sops_insn); i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	memcpy(prog->tag, &h, sizeof(prog->tag));
+}
+
+static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, size_t helper_cnt,
+		     struct sops_log *log)
+{
+	struct sops_prog *prog = lc->prog;
+	struct sops_runtime *rt = prog->obj.rt;
+	bool trusted = prog->verified || atomic_load(&rt->trust_unverified);
+	bool jit = trusted && atomic_load(&rt->jit) && sops_jit_available();
+	struct sops_vm_opts opts = {
+		.sz = sizeof(opts),
+		.engine = jit ? SOPS_ENGINE_JIT : SOPS_ENGINE_INTERP,
+		.checked = !trusted,
+		.helpers = helpers,
+		.helper_cnt = helper_cnt,
+		.kfunc_resolve = kfunc_resolve,
+		.ld_imm64_resolve = ld_imm64_resolve,
+		.resolve_ctx = lc,
+		.aux = prog,
+		.log_buf = log->buf,
+		.log_size = log->size,
+		.mem_ok = rt_prog_mem_ok,
+		.mem_ok_ctx = prog,
+	};
+	struct sops_insn *tramp;
+	int err;
+
+	lc->base = 0;
+	err = sops_vm__create(prog->insns, prog->insn_cnt, &opts, &prog->vm);
+	if (err)
+		return err;
+	if (!prog->cb_cnt)
+		return 0;
+	tramp = calloc(prog->insn_cnt + 2, sizeof(*tramp));
+	if (!tramp)
+		return -ENOMEM;
+	memcpy(tramp + 2, prog->insns, prog->insn_cnt * sizeof(*tramp));
+	lc->base = 2;
+	for (uint32_t c = 0; c < prog->cb_cnt && !err; c++) {
+		struct rt_callback *cb = prog->cbs[c];
+
+		tramp[0] = (struct sops_insn){ .code = OPC_CALL, .src_reg = SOPS_CALL_LOCAL,
+					       .imm = (int32_t)cb->target + 1 };
+		tramp[1] = (struct sops_insn){ .code = OPC_EXIT };
+		err = sops_vm__create(tramp, prog->insn_cnt + 2, &opts, &cb->vm);
+		if (!err)
+			cb->fn = sops_vm__jit_fn(cb->vm);
+	}
+	free(tramp);
+	return err;
+}
+
+uint64_t rt_callback_call(struct rt_callback *cb, uint64_t r1, uint64_t r2, uint64_t r3,
+			  uint64_t r4, uint64_t r5)
+{
+	struct sops_vm_run_opts ro = { .sz = sizeof(ro), .args = { r1, r2, r3, r4, r5 } };
+
+	if (cb->fn)
+		return cb->fn(r1, r2, r3, r4, r5);
+	if (sops_vm__run(cb->vm, &ro))
+		return 1; /* a faulting callback stops the iteration */
+	return ro.retval;
+}
+
+int rt_prog_run(struct sops_prog *prog, const uint64_t args[5], const struct sops_mem_region *regions,
+		size_t region_cnt, uint64_t *retval)
+{
+	struct sops_vm_run_opts ro = { .sz = sizeof(ro), .regions = regions, .region_cnt = region_cnt };
+	sops_jit_fn fn = sops_vm__jit_fn(prog->vm);
+	int err;
+
+	if (fn) {
+		*retval = fn(args[0], args[1], args[2], args[3], args[4]);
+		return 0;
+	}
+	memcpy(ro.args, args, sizeof(ro.args));
+	err = sops_vm__run(prog->vm, &ro);
+	if (!err)
+		*retval = ro.retval;
+	return err;
+}
+
+static const struct rt_prog_type_ops *prog_type_ops(struct sops_runtime *rt, uint32_t type)
+{
+	const struct rt_prog_type_ops *ops;
+
+	pthread_mutex_lock(&rt->reg_lock);
+	ops = type < SOPS_BPF_PROG_TYPE_MAX ? rt->prog_types[type] : NULL;
+	pthread_mutex_unlock(&rt->reg_lock);
+	return ops;
+}
+
+static int get_btf(struct sops_runtime *rt, uint32_t fd, struct rt_btf **out)
+{
+	struct rt_obj *o;
+	int err = rt_handle_get(rt, (int)fd, SOPS_OBJ_BTF, &o);
+
+	if (!err)
+		*out = caa_container_of(o, struct rt_btf, obj);
+	return err;
+}
+
+int rt_cmd_prog_load(struct sops_runtime *rt, union sops_bpf_attr *attr)
+{
+	struct sops_log log = { (char *)(uintptr_t)attr->log_buf, attr->log_size, 0 };
+	const struct rt_prog_type_ops *tops = prog_type_ops(rt, attr->prog_type);
+	const char *license = (const char *)(uintptr_t)attr->license;
+	struct load_ctx lc = { 0 };
+	struct sops_helper *helpers = NULL;
+	size_t helper_cnt = 0;
+	struct sops_prog *prog;
+	int err, fd;
+
+	if (attr->prog_type != SOPS_BPF_PROG_TYPE_SYSCALL && !tops)
+		return -EINVAL;
+	if (attr->prog_flags & ~KNOWN_PROG_FLAGS)
+		return -EINVAL;
+	if ((attr->log_level && (!log.buf || log.size < 128)) || (!log.buf && log.size) ||
+	    attr->log_level > 31)
+		return -EINVAL;
+	if (attr->prog_token_fd || attr->prog_ifindex || attr->core_relo_cnt)
+		return -EINVAL;
+	if (!attr->insn_cnt)
+		return -EINVAL;
+	if (attr->insn_cnt > SOPS_VM_MAX_INSNS)
+		return -E2BIG;
+	if (!attr->insns)
+		return -EFAULT;
+	if (!license || !memchr(license, '\0', LICENSE_MAX))
+		return -EINVAL;
+	if (!memchr(attr->prog_name, '\0', sizeof(attr->prog_name)))
+		return -EINVAL;
+	if (log.buf && log.size)
+		log.buf[0] = '\0';
+
+	prog = calloc(1, sizeof(*prog));
+	if (!prog)
+		return -ENOMEM;
+	prog->type = attr->prog_type;
+	prog->expected_attach_type = attr->expected_attach_type;
+	prog->attach_btf_id = attr->attach_btf_id;
+	prog->prog_flags = attr->prog_flags;
+	prog->sleepable = attr->prog_flags & SOPS_BPF_F_SLEEPABLE;
+	prog->gpl = license_is_gpl(license);
+	memcpy(prog->name, attr->prog_name, sizeof(prog->name));
+	prog->insn_cnt = attr->insn_cnt;
+	prog->insns = malloc(attr->insn_cnt * sizeof(struct sops_insn));
+	err = rt_obj_init(rt, &prog->obj, SOPS_OBJ_PROG, prog_obj_free);
+	if (err || !prog->insns) {
+		if (!err) {
+			rt_obj_abort(&prog->obj);
+			return -ENOMEM;
+		}
+		free(prog->insns);
+		free(prog);
+		return err;
+	}
+	memcpy(prog->insns, (const void *)(uintptr_t)attr->insns, attr->insn_cnt * sizeof(struct sops_insn));
+	prog->load_time = now_ns(CLOCK_BOOTTIME);
+
+	if (attr->attach_btf_obj_fd) {
+		err = get_btf(rt, attr->attach_btf_obj_fd, &prog->attach_btf);
+		if (err)
+			goto fail;
+	}
+	if (attr->prog_btf_fd) {
+		err = get_btf(rt, attr->prog_btf_fd, &prog->btf);
+		if (err)
+			goto fail;
+	}
+	lc.prog = prog;
+	lc.fd_array = (const int *)(uintptr_t)attr->fd_array;
+	lc.fd_array_cnt = attr->fd_array_cnt;
+	err = collect_refs(&lc, &log);
+	if (err)
+		goto fail;
+	if (tops && tops->load_check) {
+		err = tops->load_check(prog, attr, &log);
+		if (err)
+			goto fail;
+	}
+	err = rt_helpers_for_prog(rt, prog, &helpers, &helper_cnt);
+	if (err)
+		goto fail;
+	{
+		struct rt_verify_env env = { prog, helpers, helper_cnt, rt, &log };
+
+		err = rt_verify(&env);
+		if (err)
+			goto fail;
+	}
+	err = build_vms(&lc, helpers, helper_cnt, &log);
+	if (err)
+		goto fail;
+	compute_tag(prog);
+	free(helpers);
+	free(lc.map_fds);
+	fd = rt_handle_install(rt, &prog->obj);
+	if (fd < 0)
+		rt_obj_put(&prog->obj);
+	return fd;
+fail:
+	free(helpers);
+	free(lc.map_fds);
+	/* Never published: free at once (drops the maps and BTFs it took). */
+	rt_obj_abort(&prog->obj);
+	return err;
+}
+
+int sops_prog_run(struct sops_runtime *rt, int prog_fd, void *ctx, size_t ctx_size, uint64_t *retval)
+{
+	struct sops_mem_region region = { (uint64_t)(uintptr_t)ctx, ctx_size, true };
+	uint64_t args[5] = { (uint64_t)(uintptr_t)ctx, 0, 0, 0, 0 }, ret = 0;
+	struct sops_prog *prog;
+	struct rt_obj *o;
+	int err;
+
+	if (!rt)
+		return -EINVAL;
+	err = rt_handle_get(rt, prog_fd, SOPS_OBJ_PROG, &o);
+	if (err)
+		return err;
+	prog = caa_container_of(o, struct sops_prog, obj);
+	urcu_bp_read_lock();
+	err = rt_prog_run(prog, args, &region, ctx && ctx_size ? 1 : 0, &ret);
+	urcu_bp_read_unlock();
+	rt_obj_put(o);
+	if (!err && retval)
+		*retval = ret;
+	return err;
+}
+
+static void copy_out(uint64_t dst, uint32_t room, const void *src, size_t len)
+{
+	if (dst && room)
+		memcpy((void *)(uintptr_t)dst, src, room < len ? room : len);
+}
+
+int rt_prog_fill_info(struct sops_prog *prog, void *uinfo, uint32_t *info_len)
+{
+	struct sops_bpf_prog_info info;
+	uint32_t len = *info_len < sizeof(info) ? *info_len : sizeof(info);
+	size_t jit_len = 0;
+	const void *jit = sops_vm__jit_image(prog->vm, &jit_len);
+	uint32_t ids[64];
+
+	memset(&info, 0, sizeof(info));
+	memcpy(&info, uinfo, len); /* the caller's buffers and their sizes */
+	copy_out(info.xlated_prog_insns, info.xlated_prog_len, prog->insns,
+		 prog->insn_cnt * sizeof(struct sops_insn));
+	copy_out(info.jited_prog_insns, info.jited_prog_len, jit, jit ? jit_len : 0);
+	for (uint32_t i = 0; i < prog->map_cnt && i < 64; i++)
+		ids[i] = prog->maps[i]->obj.id;
+	copy_out(info.map_ids, info.nr_map_ids * 4, ids, (prog->map_cnt < 64 ? prog->map_cnt : 64) * 4);
+
+	info.type = prog->type;
+	info.id = prog->obj.id;
+	memcpy(info.tag, prog->tag, sizeof(info.tag));
+	info.xlated_prog_len = prog->insn_cnt * sizeof(struct sops_insn);
+	info.jited_prog_len = (uint32_t)jit_len;
+	info.load_time = prog->load_time;
+	info.nr_map_ids = prog->map_cnt;
+	memcpy(info.name, prog->name, sizeof(info.name));
+	info.gpl_compatible = prog->gpl;
+	info.btf_id = prog->btf ? prog->btf->obj.id : 0;
+	info.run_time_ns = atomic_load(&prog->run_time_ns);
+	info.run_cnt = atomic_load(&prog->run_cnt);
+	info.verified_insns = prog->verified ? prog->insn_cnt : 0;
+	info.attach_btf_obj_id = prog->attach_btf ? prog->attach_btf->obj.id : 0;
+	info.attach_btf_id = prog->attach_btf_id;
+	memcpy(uinfo, &info, len);
+	*info_len = len;
+	return 0;
+}

@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rt_internal.h - the runtime's objects as the other layers see them (internal).
+ *
+ * Every object (map, program, link, BTF) starts with a struct rt_obj: a
+ * reference count, an id and its kind. Handles (handle.c) hold one reference
+ * each; objects hold references on what they use (a program on its maps). The
+ * last put unpublishes the id and frees the object after an RCU grace period,
+ * so lock-free readers (handle lookups, programs running) never see freed
+ * memory.
+ *
+ * Extension points for the struct_ops layer (issue 6):
+ *  - map types: rt_map_ops, installed per runtime with rt_register_map_type()
+ *    (the STRUCT_OPS map type);
+ *  - program types: rt_prog_type_ops, rt_register_prog_type() (load-time
+ *    attach checks and test runs of STRUCT_OPS programs);
+ *  - links: struct rt_link with rt_link_ops, created by a hook and installed
+ *    with rt_link_install();
+ *  - commands: rt_hooks (LINK_CREATE for attach type BPF_STRUCT_OPS,
+ *    PROG_ASSOC_STRUCT_OPS) and the per-program st_ops_assoc/type_data slots.
+ */
+#ifndef SOPS_RT_INTERNAL_H
+#define SOPS_RT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <urcu-bp.h>
+
+#include <structops/bpf.h>
+#include <structops/runtime.h>
+#include <structops/vm.h>
+
+#include "../util/log.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define ROUND_UP(x, a) (((x) + (a) - 1) / (a) * (a))
+
+struct sops_runtime;
+struct rt_obj;
+
+struct rt_obj {
+	atomic_long refcnt;
+	uint32_t id;
+	uint8_t kind; /* enum sops_obj_kind */
+	struct sops_runtime *rt;
+	/* Kind-specific teardown, run after the grace period; frees the object. */
+	void (*free)(struct rt_obj *obj);
+	struct rcu_head rcu;
+};
+
+/* --- objects and handles (handle.c) --- */
+
+/* Set up @obj (refcnt 1) and give it an id. Returns 0 or -ENOMEM/-ENOSPC. */
+int rt_obj_init(struct sops_runtime *rt, struct rt_obj *obj, enum sops_obj_kind kind,
+		void (*free_fn)(struct rt_obj *obj));
+/* Undo rt_obj_init for an object that never got a handle: frees at once (no grace period). */
+void rt_obj_abort(struct rt_obj *obj);
+void rt_obj_get(struct rt_obj *obj);
+/* Take a reference unless the count already reached zero. */
+bool rt_obj_get_not_zero(struct rt_obj *obj);
+void rt_obj_put(struct rt_obj *obj);
+
+/* Install @obj in a new handle; the handle takes over the caller's reference. */
+int rt_handle_install(struct sops_runtime *rt, struct rt_obj *obj);
+/*
+ * The object behind @fd with a new reference: -EBADF if @fd is not open,
+ * -EINVAL if it is another kind (the kernel's errnos for fd lookups).
+ * RT_ANY_KIND accepts any kind.
+ */
+#define RT_ANY_KIND ((enum sops_obj_kind)-1)
+int rt_handle_get(struct sops_runtime *rt, int fd, enum sops_obj_kind kind, struct rt_obj **obj);
+int rt_handle_close(struct sops_runtime *rt, int fd);
+void rt_handles_close_all(struct sops_runtime *rt);
+
+/* By id: next id after @start of @kind (-ENOENT at the end), and a reference by id. */
+int rt_id_next(struct sops_runtime *rt, enum sops_obj_kind kind, uint32_t start, uint32_t *next);
+int rt_id_get(struct sops_runtime *rt, enum sops_obj_kind kind, uint32_t id, struct rt_obj **obj);
+
+/* --- BTF objects (syscall.c) --- */
+
+struct rt_btf {
+	struct rt_obj obj;
+	struct btf *btf; /* libbpf's parsed form */
+	void *data;
+	uint32_t size;
+	bool kernel_btf; /* the host's own BTF or a module's (not user-loaded) */
+	char name[64];
+};
+
+/* --- maps (map.c and src/maps/) --- */
+
+struct rt_map;
+
+struct rt_map_ops {
+	/* Attribute checks specific to the type (kernel map_alloc_check). */
+	int (*alloc_check)(const union sops_bpf_attr *attr);
+	/* Allocate and set up; rt_map_init() is called by the caller on the result. */
+	int (*alloc)(struct sops_runtime *rt, const union sops_bpf_attr *attr, struct rt_map **map);
+	void (*free)(struct rt_map *map);
+
+	/* Program-side operations (called inside an RCU read-side section). */
+	void *(*lookup_elem)(struct rt_map *map, const void *key);
+	long (*update_elem)(struct rt_map *map, const void *key, const void *value, uint64_t flags);
+	long (*delete_elem)(struct rt_map *map, const void *key);
+	void *(*lookup_percpu_elem)(struct rt_map *map, const void *key, uint32_t cpu);
+	/* Calls @cb(map, key, value, ctx) for each element; returns the count visited. */
+	long (*for_each)(struct rt_map *map,
+			 long (*cb)(struct rt_map *map, void *key, void *value, void *ctx),
+			 void *ctx, uint64_t flags);
+
+	/*
+	 * Host-side (syscall) operations. When NULL the generic forms built on
+	 * the program-side ones are used. @value is value_size (per-CPU maps:
+	 * round_up(value_size, 8) * nr_cpus) bytes.
+	 */
+	int (*sys_lookup)(struct rt_map *map, const void *key, void *value, uint64_t flags);
+	int (*sys_update)(struct rt_map *map, const void *key, const void *value, uint64_t flags);
+	int (*sys_delete)(struct rt_map *map, const void *key);
+	int (*get_next_key)(struct rt_map *map, const void *key, void *next_key);
+	int (*lookup_and_delete)(struct rt_map *map, const void *key, void *value, uint64_t flags);
+	/* Address of value byte @off for lddw MAP_VALUE (arrays of one element). */
+	int (*direct_value_addr)(struct rt_map *map, uint64_t *addr, uint32_t off);
+	/* Checked mode: whether [addr, addr+size) is value memory of this map. */
+	bool (*mem_ok)(struct rt_map *map, uint64_t addr, uint64_t size, bool write);
+	void (*fill_info)(struct rt_map *map, struct sops_bpf_map_info *info);
+};
+
+struct rt_map {
+	struct rt_obj obj;
+	const struct rt_map_ops *ops;
+	uint32_t map_type;
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;
+	uint32_t map_flags;
+	uint32_t nr_cpus; /* per-CPU slots (per-CPU types) */
+	char name[SOPS_BPF_OBJ_NAME_LEN];
+	struct rt_btf *btf; /* BTF of key/value, held */
+	uint32_t btf_key_type_id;
+	uint32_t btf_value_type_id;
+	uint32_t btf_vmlinux_value_type_id;
+	uint64_t map_extra;
+	atomic_bool frozen;
+	/* Host-side value size: value_size, or round_up(value_size, 8) * nr_cpus. */
+	uint32_t sys_value_size;
+};
+
+/* Copy the common attributes into @map and set up its object (refcnt 1, id). */
+int rt_map_init(struct sops_runtime *rt, struct rt_map *map, const union sops_bpf_attr *attr);
+/* The CPU slot the calling thread uses in per-CPU maps (sched_getcpu() mod nr_cpus). */
+uint32_t rt_cpu_slot(const struct rt_map *map);
+int rt_register_map_type(struct sops_runtime *rt, uint32_t type, const struct rt_map_ops *ops);
+/* Non-zero bytes check used by map types. */
+bool rt_mem_is_zero(const void *p, size_t n);
+
+extern const struct rt_map_ops rt_array_ops, rt_percpu_array_ops;
+extern const struct rt_map_ops rt_htab_ops, rt_percpu_htab_ops, rt_lru_htab_ops,
+	rt_lru_percpu_htab_ops;
+extern const struct rt_map_ops rt_ringbuf_ops;
+
+/* --- programs (prog.c) --- */
+
+struct rt_callback; /* a subprogram called back by a helper (prog.c) */
+
+struct sops_prog {
+	struct rt_obj obj;
+	uint32_t type;
+	uint32_t expected_attach_type;
+	uint32_t attach_btf_id;
+	uint32_t prog_flags;
+	struct rt_btf *attach_btf; /* held */
+	struct rt_btf *btf;        /* prog_btf_fd, held */
+	char name[SOPS_BPF_OBJ_NAME_LEN];
+	bool gpl;
+	bool verified;   /* the verifier proved it safe (never, until the full verifier) */
+	bool sleepable;
+	struct sops_insn *insns; /* as loaded (pseudo lddw still symbolic) */
+	uint32_t insn_cnt;
+	struct rt_map **maps; /* used maps, held */
+	uint32_t map_cnt;
+	struct sops_vm *vm;
+	struct rt_callback **cbs;
+	uint32_t cb_cnt;
+	uint8_t tag[SOPS_BPF_TAG_SIZE];
+	uint64_t load_time;
+	atomic_ullong run_cnt;
+	atomic_ullong run_time_ns;
+	/* The struct_ops layer's: associated map (or a poison value) and type data. */
+	void *_Atomic st_ops_assoc;
+	void *type_data;
+	void (*type_data_free)(struct sops_prog *prog);
+};
+
+/* Program type hooks (the struct_ops layer installs STRUCT_OPS's). */
+struct rt_prog_type_ops {
+	/* Attach checks at load time, after the common ones; @log for messages. */
+	int (*load_check)(struct sops_prog *prog, const union sops_bpf_attr *attr, struct sops_log *log);
+	/* Extra helpers allowed for this type (besides the base set); may be NULL. */
+	bool (*helper_allowed)(const struct sops_prog *prog, uint32_t helper_id);
+	/* PROG_TEST_RUN; NULL: the generic run with r1 = ctx, r2 = data, r3 = data size. */
+	int (*test_run)(struct sops_prog *prog, const union sops_bpf_attr *attr, union sops_bpf_attr *uattr);
+};
+int rt_register_prog_type(struct sops_runtime *rt, uint32_t type, const struct rt_prog_type_ops *ops);
+
+/*
+ * Run @prog once with r1..r5 = @args on this thread. The caller holds the RCU
+ * read lock. @regions: extra memory a checked run may touch (a context buffer).
+ */
+int rt_prog_run(struct sops_prog *prog, const uint64_t args[5], const struct sops_mem_region *regions,
+		size_t region_cnt, uint64_t *retval);
+/* Checked-mode memory hook: [addr, addr+size) is value memory of a map @prog uses. */
+bool rt_prog_mem_ok(void *ctx, uint64_t addr, uint64_t size, bool write);
+/* Whether @map is one @prog declared (helpers validate map arguments of unverified code). */
+bool rt_prog_uses_map(const struct sops_prog *prog, const struct rt_map *map);
+
+/* --- links (link.c) --- */
+
+struct rt_link;
+
+struct rt_link_ops {
+	/* Last reference gone: the kernel's release + dealloc (e.g. unreg). */
+	void (*dealloc)(struct rt_link *link);
+	int (*update_prog)(struct rt_link *link, struct sops_prog *new_prog, struct sops_prog *old_prog);
+	int (*update_map)(struct rt_link *link, struct rt_map *new_map, struct rt_map *old_map);
+	int (*detach)(struct rt_link *link);
+	void (*fill_info)(struct rt_link *link, struct sops_bpf_link_info *info);
+};
+
+struct rt_link {
+	struct rt_obj obj;
+	const struct rt_link_ops *ops;
+	uint32_t type;        /* SOPS_BPF_LINK_TYPE_* */
+	uint32_t attach_type;
+	struct sops_prog *prog; /* held, may be NULL (struct_ops links) */
+};
+
+/* Set up @link (refcnt 1, id); then rt_handle_install() publishes it. */
+int rt_link_init(struct sops_runtime *rt, struct rt_link *link, const struct rt_link_ops *ops,
+		 uint32_t type, uint32_t attach_type, struct sops_prog *prog);
+
+/* Command hooks the struct_ops layer fills in (NULL: the command fails with EINVAL). */
+struct rt_hooks {
+	/* LINK_CREATE with attach_type BPF_STRUCT_OPS; returns a handle or -errno. */
+	int (*struct_ops_link_create)(struct sops_runtime *rt, const union sops_bpf_attr *attr);
+	/* PROG_ASSOC_STRUCT_OPS after the generic checks (prog, map types). */
+	int (*prog_assoc_struct_ops)(struct sops_prog *prog, struct rt_map *map, uint32_t flags);
+	/* Called when a program is freed (disassociation). */
+	void (*prog_free)(struct sops_prog *prog);
+};
+void rt_set_hooks(struct sops_runtime *rt, const struct rt_hooks *hooks);
+
+/* --- helpers and kfuncs (src/helpers/) --- */
+
+struct rt_helper_entry {
+	struct sops_helper_desc d;
+	char *name; /* owned copy */
+	char *st_ops_name;
+};
+
+struct rt_kfunc_entry {
+	struct sops_kfunc_desc d;
+	char *name;
+	char *st_ops_name;
+};
+
+/* The built-in helpers (helpers.c) for @prog_type. */
+const struct sops_helper *rt_base_helpers(size_t *cnt);
+/* Whether base helper @id is offered to programs of @type. */
+bool rt_base_helper_allowed(uint32_t type, uint32_t id);
+
+/* --- the runtime instance (runtime.c) --- */
+
+struct rt_idtab {
+	struct rt_obj **objs; /* sorted by id */
+	uint32_t cnt, cap;
+	uint32_t next_id;
+};
+
+struct rt_handle_table {
+	uint32_t cap;
+	struct rt_obj *_Atomic slot[];
+};
+
+struct sops_runtime {
+	/* handles: RCU-published table, writers under handle_lock */
+	pthread_mutex_t handle_lock;
+	struct rt_handle_table *_Atomic htab;
+	atomic_long open_handles;
+
+	pthread_mutex_t id_lock;
+	struct rt_idtab ids[SOPS_OBJ_KIND_CNT];
+
+	atomic_long live[SOPS_OBJ_KIND_CNT];
+	atomic_long pending_free; /* call_rcu callbacks not yet run */
+
+	pthread_mutex_t reg_lock; /* type tables, helpers, kfuncs, hooks */
+	const struct rt_map_ops *map_types[SOPS_BPF_MAP_TYPE_MAX];
+	const struct rt_prog_type_ops *prog_types[SOPS_BPF_PROG_TYPE_MAX];
+	struct rt_hooks hooks;
+	struct rt_helper_entry *helpers;
+	uint32_t helper_cnt;
+	struct rt_kfunc_entry *kfuncs;
+	uint32_t kfunc_cnt;
+
+	uint32_t nr_cpus;
+	atomic_bool trust_unverified;
+	atomic_bool jit;
+	pthread_mutex_t trace_lock;
+	sops_trace_fn trace_fn;
+	void *trace_ctx;
+	const struct btf *host_btf;
+	atomic_uint prandom_seed;
+};
+
+/* Emit one trace message to the runtime's sink (helpers_str.c). */
+void rt_trace(struct sops_runtime *rt, const char *msg, size_t len);
+
+/* --- commands (syscall.c dispatches to these) --- */
+int rt_cmd_map_create(struct sops_runtime *rt, union sops_bpf_attr *attr);
+int rt_cmd_map_elem(struct sops_runtime *rt, int cmd, union sops_bpf_attr *attr);
+int rt_cmd_map_freeze(struct sops_runtime *rt, union sops_bpf_attr *attr);
+int rt_cmd_prog_load(struct sops_runtime *rt, union sops_bpf_attr *attr);
+int rt_cmd_prog_test_run(struct sops_runtime *rt, union sops_bpf_attr *attr);
+int rt_cmd_link(struct sops_runtime *rt, int cmd, union sops_bpf_attr *attr);
+int rt_map_fill_info(struct rt_map *map, void *info, uint32_t *info_len);
+int rt_prog_fill_info(struct sops_prog *prog, void *info, uint32_t *info_len);
+int rt_link_fill_info(struct rt_link *link, void *info, uint32_t *info_len);
+
+/* The verification step (src/verifier/verifier.c). */
+struct rt_verify_env {
+	struct sops_prog *prog;
+	const struct sops_helper *helpers; /* what the program may call */
+	size_t helper_cnt;
+	struct sops_runtime *rt;
+	struct sops_log *log;
+};
+int rt_verify(struct rt_verify_env *env);
+
+/* Resolving a kfunc call for @prog (helpers/registry.c). */
+int rt_kfunc_resolve(struct sops_prog *prog, const int *fd_array, uint32_t fd_array_cnt,
+		     int32_t btf_id, int16_t btf_slot, sops_kfunc_fn *fn);
+/* The helper table for @prog: base + host helpers for its type (caller frees). */
+int rt_helpers_for_prog(struct sops_runtime *rt, const struct sops_prog *prog,
+			struct sops_helper **helpers, size_t *cnt);
+
+#endif /* SOPS_RT_INTERNAL_H */
