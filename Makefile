@@ -25,7 +25,7 @@ ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) $(SAN_FLAGS)
 LDFLAGS   ?=
 ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
 # libbpf (BTF), libelf (ELF objects), zlib (libbpf needs it), liburcu (RCU), libffi (thunks)
-LIBS      := -lbpf -lelf -lz -lffi -lm -lpthread -lurcu-bp
+LIBS      := -lbpf -lelf -lz -lffi -lm -lpthread -lurcu-bp -ldl
 
 LIB_SRCS  := $(sort $(wildcard src/*/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -16,7 +16,9 @@
  *  3. per engine, picks a repeat count that makes one sample last about
  *     --target-ms, takes --samples samples and keeps the median time per run.
  * It prints one row per kernel and the median interpreter/native and JIT/native
- * ratios over the suite. Exit: 0 fine, 1 mismatch or engine failure, 2 usage.
+ * ratios over the suite, program preparation times, the ops-member call, and
+ * map lookups against native tables (bench_maps.c; select it as "maps").
+ * Exit: 0 fine, 1 mismatch or engine failure, 2 usage.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,6 +29,7 @@
 
 #include <structops/vm.h>
 
+#include "bench_maps.h"
 #include "struct_ops/thunk.h"
 
 typedef uint64_t (*kernel_fn)(uint8_t *mem, uint64_t len);
@@ -679,6 +682,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < o.only_cnt; i++) {
 		bool known = false;
 
+		known = !strcmp(o.only[i], "maps"); /* the map lookup part (bench_maps.c) */
 		for (size_t k = 0; k < KERNEL_CNT; k++)
 			known |= !strcmp(kernels[k].name, o.only[i]);
 		if (!known) {
@@ -705,6 +709,8 @@ int main(int argc, char **argv)
 		print_median_ratio("interp", rows, n, ENG_INTERP, " (goal: at most 15x)");
 		print_median_ratio("jit", rows, n, ENG_JIT, " (goal: at most 1.3x)");
 		if (bench_compile(&o) || bench_thunk(&o))
+			failed = 1;
+		if (!failed && selected(&o, "maps") && bench_maps(o.dir, o.samples, o.target_ns))
 			failed = 1;
 	}
 	if (failed) {

@@ -7,7 +7,9 @@
 # (extracted to raw bytecode by bench/extract-bpf.sh), natively with gcc and
 # natively with clang, each native object with its own symbol prefix. The
 # harness bench/bench.c links the natives and the static library and finds the
-# .bin files in the directory given on its command line. Outputs: $(BUILD)/bench/.
+# .bin files in the directory given on its command line. The map lookup part
+# (bench/maps/, bench/bench_maps.c) adds a BPF object with maps and its native
+# counterpart. Outputs: $(BUILD)/bench/.
 
 LLVM_OBJDUMP   ?= llvm-objdump-19
 BENCH_GCC      ?= $(CC)
@@ -46,10 +48,33 @@ $(BENCH_DIR)/clang/%.o: bench/kernels/%.c bench/kernels/kernel.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(BENCH_CLANG) $(BENCH_KFLAGS) -DKPREFIX=clang_ -c $< -o $@
 
-$(BENCH_DIR)/bench.o: bench/bench.c include/structops/vm.h include/structops/insn.h \
+$(BENCH_DIR)/bench.o: bench/bench.c bench/bench_maps.h include/structops/vm.h include/structops/insn.h \
 		src/struct_ops/thunk.h src/vm/func_model.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BENCH_EXE): $(BENCH_DIR)/bench.o $(BENCH_NATIVE) $(STATIC_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(BENCH_DIR)/bench.o $(BENCH_NATIVE) $(STATIC_LIB) $(LIBS)
+# Map lookups (bench/maps/): a BPF object with maps, loaded through the object
+# loader into runtimes by bench_maps.c, against native tables in their own
+# translation unit (plain -O2, like the kernels).
+BENCH_MAPS_OBJ := $(BENCH_DIR)/maps.bpf.o
+BENCH_MAPS_NAT := $(BENCH_DIR)/gcc/maps_native.o
+BENCH_SYS_INC  := -I/usr/include/$(shell $(CC) -dumpmachine)
+
+$(BENCH_MAPS_OBJ): bench/maps/maps.bpf.c bench/maps/maps.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(BPF_CLANG) -O2 -g -target bpf -mcpu=$(BENCH_BPF_CPU) $(BENCH_SYS_INC) $(WARN) -c $< -o $@
+
+$(BENCH_MAPS_NAT): bench/maps/maps_native.c bench/maps/maps_native.h bench/maps/maps.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(BENCH_GCC) $(BENCH_KFLAGS) -c $< -o $@
+
+$(BENCH_DIR)/bench_maps.o: bench/bench_maps.c bench/bench_maps.h bench/maps/maps_native.h bench/maps/maps.h \
+		src/runtime/rt_internal.h include/structops/object.h include/structops/runtime.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ibench -c $< -o $@
+
+bench-build: $(BENCH_MAPS_OBJ)
+
+$(BENCH_EXE): $(BENCH_DIR)/bench.o $(BENCH_DIR)/bench_maps.o $(BENCH_NATIVE) $(BENCH_MAPS_NAT) $(STATIC_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BENCH_DIR)/bench.o $(BENCH_DIR)/bench_maps.o $(BENCH_NATIVE) \
+		$(BENCH_MAPS_NAT) $(STATIC_LIB) $(LIBS)

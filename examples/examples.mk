@@ -1,7 +1,18 @@
 # examples.mk - the examples and `make demo` (included by the top Makefile).
 #
-# Until the struct_ops example host exists, the demo is the ISA core end to end
-# (examples/isa_demo.c).
+# `make demo` builds and runs the cache example (examples/cache/README.md):
+#
+#   1. the host (cache.c, cache_struct_ops.c) compiled with -g, always;
+#   2. its BTF: the host objects linked together (ld -r), then pahole
+#      --btf_encode_detached (docs/btf-and-programs.md), embedded into the
+#      demo executable as a .BTF section (objcopy), where the demo finds it
+#      with sops_btf__load_self();
+#   3. cache_host.h from that BTF (`structops btf dump --format c`), which
+#      the BPF policies include, as kernel programs include vmlinux.h;
+#   4. the policies (examples/cache/policies/*.bpf.c) with clang -target bpf;
+#   5. run: build/examples/cache/demo (tests/tool_demo.sh runs it with --quick).
+#
+# examples/isa_demo.c (the ISA core end to end) is still built by `make examples`.
 
 EXAMPLES := $(BUILD)/examples/isa_demo
 
@@ -9,11 +20,57 @@ $(BUILD)/examples/%: $(BUILD)/obj/examples/%.o $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
 
-.PHONY: examples
-examples: $(EXAMPLES)
-
 # Keep example objects: make would otherwise delete them as intermediates.
 .SECONDARY: $(EXAMPLES:$(BUILD)/examples/%=$(BUILD)/obj/examples/%.o)
 
-demo: all $(EXAMPLES)
-	@$(BUILD)/examples/isa_demo
+CACHE_DIR       := $(BUILD)/examples/cache
+CACHE_DEMO      := $(CACHE_DIR)/demo
+CACHE_HOST_OBJS := $(addprefix $(BUILD)/obj/examples/cache/,cache.o cache_struct_ops.o)
+CACHE_DEMO_OBJS := $(addprefix $(BUILD)/obj/examples/cache/,demo.o workload.o native_policy.o)
+CACHE_BTF       := $(CACHE_DIR)/cache.btf
+CACHE_BPF_HDR   := $(CACHE_DIR)/cache_host.h
+CACHE_POLICIES  := $(patsubst examples/cache/policies/%.bpf.c,$(CACHE_DIR)/policies/%.bpf.o,\
+			$(sort $(wildcard examples/cache/policies/*.bpf.c)))
+CACHE_BPF_FLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wno-unused-function \
+		   -I$(CACHE_DIR) -Iexamples/cache/policies -I/usr/include/$(shell $(CC) -dumpmachine)
+PAHOLE          ?= pahole
+OBJCOPY         ?= objcopy
+
+# The host must carry DWARF whatever CFLAGS says: its BTF is made from it.
+$(BUILD)/obj/examples/cache/%.o: examples/cache/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -g -MMD -MP -c $< -o $@
+
+$(CACHE_DIR)/cache_host.o: $(CACHE_HOST_OBJS)
+	@mkdir -p $(@D)
+	$(LD) -r -o $@ $^
+
+$(CACHE_BTF): $(CACHE_DIR)/cache_host.o
+	$(PAHOLE) --btf_encode_detached=$@ $<
+
+$(CACHE_BPF_HDR): $(CACHE_BTF) $(TOOL)
+	$(TOOL) btf dump --format c $< > $@.tmp && mv $@.tmp $@
+
+$(CACHE_DIR)/policies/%.bpf.o: examples/cache/policies/%.bpf.c examples/cache/policies/policy.h \
+			       $(CACHE_BPF_HDR)
+	@mkdir -p $(@D)
+	$(BPF_CLANG) $(CACHE_BPF_FLAGS) -c $< -o $@
+
+# Link, then embed the host BTF so that the executable describes itself.
+$(CACHE_DEMO): $(CACHE_DEMO_OBJS) $(CACHE_HOST_OBJS) $(STATIC_LIB) $(CACHE_BTF)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@.tmp $(CACHE_DEMO_OBJS) $(CACHE_HOST_OBJS) $(STATIC_LIB) $(LIBS)
+	$(OBJCOPY) --add-section .BTF=$(CACHE_BTF) --set-section-flags .BTF=readonly $@.tmp
+	mv $@.tmp $@
+
+.PHONY: examples cache-demo
+cache-demo: $(CACHE_DEMO) $(CACHE_POLICIES)
+examples: $(EXAMPLES) cache-demo
+
+# tests/tool_demo.sh runs the demo in its short mode.
+check: cache-demo
+
+demo: all examples
+	@$(CACHE_DEMO)
+
+-include $(CACHE_HOST_OBJS:.o=.d) $(CACHE_DEMO_OBJS:.o=.d)

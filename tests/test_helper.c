@@ -10,6 +10,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
+
 #include "../src/helpers/helpers.h"
 #include "test.h"
 #include "test_rt_util.h"
@@ -422,4 +424,105 @@ TEST(helper_checked_bad_map_arg)
 	T_EQ(ret, 0);
 	sops_close(rt, fd);
 	sops_runtime__free(rt);
+}
+
+/* --- helpers and kfuncs limited to one struct_ops type (st_ops_name) --- */
+
+static uint64_t host_seven(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e, void *aux)
+{
+	return 7;
+}
+
+static uint64_t kf_eight(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+{
+	return 8;
+}
+
+/* A stand-in STRUCT_OPS program type: no attach checks, the generic test run. */
+static const struct rt_prog_type_ops fake_st_ops_type = { 0 };
+
+static int load_st_ops(struct sops_runtime *rt, uint32_t attach_btf_id, const struct sops_insn *insns,
+		       size_t cnt, char *log, size_t log_size)
+{
+	struct sops_prog_load_opts o = { .sz = sizeof(o), .log_buf = log, .log_size = (uint32_t)log_size,
+					 .attach_btf_id = attach_btf_id };
+
+	return sops_prog_load(rt, SOPS_BPF_PROG_TYPE_STRUCT_OPS, "st", "GPL", insns, cnt, &o);
+}
+
+TEST(helper_st_ops_name_filter)
+{
+	struct btf *btf = btf__new_empty();
+	struct sops_runtime_opts ro = { .sz = sizeof(ro), .host_btf = btf };
+	struct sops_runtime *rt = NULL;
+	struct sops_helper_desc hd = { .sz = sizeof(hd), .id = 10001, .name = "host_seven", .fn = host_seven,
+				       .st_ops_name = "ops_a" };
+	struct sops_kfunc_desc kd = { .sz = sizeof(kd), .name = "kf_eight", .fn = kf_eight, .btf_id = 600,
+				      .st_ops_name = "ops_a" };
+	struct sops_insn ph[] = { CALL(10001), EXIT() };
+	struct sops_insn pk[] = { I(0x85, 0, 2, 0, 600), EXIT() };
+	int id_a, id_b, id_int, fd;
+	uint32_t ret;
+	char log[256];
+
+	T_ASSERT(btf);
+	id_int = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	id_a = btf__add_struct(btf, "ops_a", 8);
+	id_b = btf__add_struct(btf, "ops_b", 8);
+	T_ASSERT(id_int > 0 && id_a > 0 && id_b > 0);
+	T_EQ(sops_runtime__new(&ro, &rt), 0);
+	T_EQ(rt_register_prog_type(rt, SOPS_BPF_PROG_TYPE_STRUCT_OPS, &fake_st_ops_type), 0);
+	T_EQ(sops_runtime__register_helper(rt, &hd), 0);
+	T_EQ(sops_runtime__register_kfunc(rt, &kd), 0);
+
+	/* The struct type named: helper and kfunc are there. */
+	fd = load_st_ops(rt, (uint32_t)id_a, ph, NINSN(ph), log, sizeof(log));
+	if (fd < 0)
+		T_FAIL("ops_a helper load %d: %s", fd, log);
+	T_EQ(rt_test_run(rt, fd, NULL, 0, &ret), 0);
+	T_EQ(ret, 7);
+	sops_close(rt, fd);
+	fd = load_st_ops(rt, (uint32_t)id_a, pk, NINSN(pk), log, sizeof(log));
+	if (fd < 0)
+		T_FAIL("ops_a kfunc load %d: %s", fd, log);
+	T_EQ(rt_test_run(rt, fd, NULL, 0, &ret), 0);
+	T_EQ(ret, 8);
+	sops_close(rt, fd);
+
+	/* Another struct type: refused, with the reason. */
+	T_EQ(load_st_ops(rt, (uint32_t)id_b, ph, NINSN(ph), log, sizeof(log)), -EINVAL);
+	T_ASSERT(strstr(log, "only for struct_ops type ops_a"));
+	T_EQ(load_st_ops(rt, (uint32_t)id_b, pk, NINSN(pk), log, sizeof(log)), -EACCES);
+	T_ASSERT(strstr(log, "not allowed"));
+	/* attach_btf_id that is no struct (or none): no struct type, refused too. */
+	T_EQ(load_st_ops(rt, (uint32_t)id_int, ph, NINSN(ph), log, sizeof(log)), -EINVAL);
+	/* Not a struct_ops program at all. */
+	T_EQ(rt_test_load(rt, ph, NINSN(ph), NULL, 0), -EINVAL);
+	T_EQ(rt_test_load(rt, pk, NINSN(pk), NULL, 0), -EACCES);
+
+	/* Overriding a built-in helper for one struct type leaves the built-in to the others. */
+	hd.id = 7; /* bpf_get_prandom_u32 */
+	T_EQ(sops_runtime__register_helper(rt, &hd), 0);
+	{
+		struct sops_insn pr[] = { CALL(7), EXIT() };
+		uint32_t seven = 0;
+
+		fd = load_st_ops(rt, (uint32_t)id_a, pr, NINSN(pr), log, sizeof(log));
+		T_ASSERT(fd > 0);
+		T_EQ(rt_test_run(rt, fd, NULL, 0, &ret), 0);
+		T_EQ(ret, 7);
+		sops_close(rt, fd);
+		fd = load_st_ops(rt, (uint32_t)id_b, pr, NINSN(pr), log, sizeof(log));
+		T_ASSERT(fd > 0);
+		/* The built-in random helper: not always 7 over a few runs. */
+		for (int i = 0; i < 8; i++) {
+			T_EQ(rt_test_run(rt, fd, NULL, 0, &ret), 0);
+			seven += ret == 7;
+		}
+		T_ASSERT(seven < 8);
+		sops_close(rt, fd);
+	}
+	T_EQ(sops_runtime__live_objects(rt, -1), 0);
+	sops_runtime__free(rt);
+	btf__free(btf);
 }

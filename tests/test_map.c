@@ -205,6 +205,57 @@ TEST(map_lru_evicts_unreferenced)
 	sops_runtime__free(rt);
 }
 
+/* Updating a key that is present must not evict another one, even with the pool exhausted. */
+TEST(map_lru_update_existing_keeps_others)
+{
+	struct sops_runtime_opts ro = { .sz = sizeof(ro), .nr_cpus = 4 };
+	struct sops_runtime *rt = NULL;
+	uint32_t k, v, out;
+	int fd;
+
+	T_EQ(sops_runtime__new(&ro, &rt), 0);
+	for (int percpu = 0; percpu < 2; percpu++) {
+		uint64_t big[4] = { 0 }, got[4]; /* per-CPU: one 8-byte slot per CPU */
+
+		fd = sops_map_create(rt, percpu ? SOPS_BPF_MAP_TYPE_LRU_PERCPU_HASH : SOPS_BPF_MAP_TYPE_LRU_HASH,
+				     "lru", 4, 4, 16, NULL);
+		T_ASSERT(fd > 0);
+		for (k = 0; k < 16; k++) {
+			v = k + 100;
+			big[0] = v;
+			T_EQ(sops_map_update_elem(rt, fd, &k, percpu ? (void *)big : (void *)&v, 0), 0);
+		}
+		/* Many updates of present keys, with every flag that allows them. */
+		for (int round = 0; round < 200; round++) {
+			k = (uint32_t)round % 16;
+			v = k + 1000 + (uint32_t)round;
+			big[0] = v;
+			T_EQ(sops_map_update_elem(rt, fd, &k, percpu ? (void *)big : (void *)&v,
+						  round % 2 ? SOPS_BPF_EXIST : SOPS_BPF_ANY), 0);
+		}
+		for (k = 0; k < 16; k++) {
+			/* The last round that touched k: the largest r < 200 with r % 16 == k. */
+			uint32_t want = k + 1000 + (k < 8 ? 192 + k : 176 + k);
+
+			if (percpu) {
+				T_EQ(sops_map_lookup_elem(rt, fd, &k, got), 0);
+				out = (uint32_t)got[0];
+			} else {
+				T_EQ(sops_map_lookup_elem(rt, fd, &k, &out), 0);
+			}
+			T_EQ(out, want);
+		}
+		/* BPF_EXIST on an absent key: ENOENT, and still nothing evicted. */
+		k = 77;
+		T_EQ(sops_map_update_elem(rt, fd, &k, percpu ? (void *)big : (void *)&v, SOPS_BPF_EXIST), -ENOENT);
+		for (k = 0; k < 16; k++)
+			T_EQ(sops_map_lookup_elem(rt, fd, &k, percpu ? (void *)got : (void *)&out), 0);
+		sops_close(rt, fd);
+	}
+	T_EQ(sops_runtime__live_objects(rt, -1), 0);
+	sops_runtime__free(rt);
+}
+
 TEST(map_percpu_hash)
 {
 	struct sops_runtime_opts ro = { .sz = sizeof(ro), .nr_cpus = 3 };

@@ -211,7 +211,8 @@ TEST(rt_prog_load_errors)
 	T_ASSERT(rt);
 	T_EQ(sops_prog_load(rt, SOPS_BPF_PROG_TYPE_SYSCALL, "x", "GPL", ok, 0, NULL), -EINVAL);
 	T_EQ(sops_prog_load(rt, 99, "x", "GPL", ok, 2, NULL), -EINVAL);
-	T_EQ(sops_prog_load(rt, SOPS_BPF_PROG_TYPE_STRUCT_OPS, "x", "GPL", ok, 2, NULL), -EINVAL);
+	/* struct_ops layer installed: attach_btf_id 0 is the verifier's ENOTSUPP (spec 4, check 3) */
+	T_EQ(sops_prog_load(rt, SOPS_BPF_PROG_TYPE_STRUCT_OPS, "x", "GPL", ok, 2, NULL), -SOPS_ENOTSUPP);
 	T_EQ(rt_test_load(rt, nofall, 1, log, sizeof(log)), -EINVAL);
 	T_ASSERT(log[0]);
 	T_EQ(rt_test_load(rt, badhelper, 2, log, sizeof(log)), -EINVAL);

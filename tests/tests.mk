@@ -58,3 +58,73 @@ $(FUZZ_LOADER): tests/fuzz/fuzz_loader.c $(LOADER_LIB_SRCS) | $(DEPS_STAMP)
 		-std=gnu11 -Iinclude -Isrc -D_GNU_SOURCE -DSOPS_BUILD -o $@ $^ -lbpf -lelf -lz
 
 check: $(FUZZ_LOADER) $(LOADER_BPF_OBJS) $(LOADER_HOST_BTF) $(CORE_MOD_BTF)
+
+# struct_ops acceptance tests (tests/test_st_scenarios.c, docs/struct_ops-scenarios.md).
+# The test host (tests/testmod/st_host.c) is linked into the unit binary and
+# compiled once more with -g for its BTF (the role of vmlinux); the test module
+# (tests/testmod/bpf_testmod.c, the role of bpf_testmod) is a real shared
+# object whose BTF, split on the host's by pahole --btf_base, is embedded as
+# its .BTF section; headers for the BPF programs come from
+# `structops btf dump --format c`; tests/st_bpf/*.bpf.c are built for cpu v3
+# and v4. The unit binary exports its symbols (-rdynamic) so that modules
+# resolve the library's API against the copy linked into it.
+ST_DIR      := $(BUILD)/tests/st
+ST_HOST_BTF := $(ST_DIR)/st_host.btf
+ST_MODULES  := $(ST_DIR)/bpf_testmod.so $(ST_DIR)/bpf_test_no_cfi.so
+ST_BPF_SRCS := $(sort $(wildcard tests/st_bpf/*.bpf.c))
+ST_BPF_OBJS := $(foreach s,$(ST_BPF_SRCS),\
+	$(ST_DIR)/$(notdir $(s:.bpf.c=)).v3.o $(ST_DIR)/$(notdir $(s:.bpf.c=)).v4.o)
+ST_BPF_CFLAGS := -g -O2 -target bpf -I$(ST_DIR) -Itests/st_bpf $(LOADER_SYS_INC) -Wall \
+	-Wno-unused-function -Wno-missing-declarations
+ST_TOOL       ?= $(TOOL)
+ST_MOD_CFLAGS := -std=gnu11 -g -O1 -fPIC -shared -Wall -Iinclude -Itests/testmod
+
+TEST_OBJS += $(BUILD)/obj/tests/testmod/st_host.o
+$(UNIT_TESTS): $(BUILD)/obj/tests/testmod/st_host.o
+$(UNIT_TESTS): ALL_LDFLAGS += -rdynamic
+
+$(ST_DIR)/st_host_btf.o: tests/testmod/st_host.c tests/testmod/st_host.h tests/testmod/st_host_api.h \
+		include/structops/struct_ops.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -g -O1 -Iinclude -Isrc -D_GNU_SOURCE -DST_HOST_FOR_BTF -c $< -o $@
+
+$(ST_HOST_BTF): $(ST_DIR)/st_host_btf.o
+	$(PAHOLE) --btf_encode_detached=$@ $<
+
+$(ST_DIR)/st_vmlinux.h: $(ST_HOST_BTF) $(ST_TOOL)
+	$(ST_TOOL) btf dump --format c $< > $@.tmp && mv $@.tmp $@
+
+# A module: cc -g -fPIC -shared, then pahole split BTF on the host's, embedded as .BTF.
+$(ST_DIR)/%.so: tests/testmod/%.c tests/testmod/bpf_testmod.h tests/testmod/st_host.h \
+		include/structops/struct_ops.h $(ST_HOST_BTF)
+	@mkdir -p $(@D)
+	$(CC) $(ST_MOD_CFLAGS) -o $@.tmp.so $<
+	$(PAHOLE) --btf_base=$(ST_HOST_BTF) --btf_encode_detached=$(@:.so=.btf) $@.tmp.so
+	objcopy --add-section .BTF=$(@:.so=.btf) --set-section-flags .BTF=readonly $@.tmp.so $@
+	rm -f $@.tmp.so
+
+$(ST_DIR)/st_testmod.h: $(ST_DIR)/bpf_testmod.so $(ST_TOOL)
+	$(ST_TOOL) btf dump --format c $(ST_DIR)/bpf_testmod.btf --base $(ST_HOST_BTF) > $@.tmp && mv $@.tmp $@
+
+$(ST_DIR)/%.v3.o: tests/st_bpf/%.bpf.c $(wildcard tests/st_bpf/*.h) $(ST_DIR)/st_vmlinux.h $(ST_DIR)/st_testmod.h
+	$(BPF_CLANG) $(ST_BPF_CFLAGS) -mcpu=v3 -c $< -o $@
+
+$(ST_DIR)/%.v4.o: tests/st_bpf/%.bpf.c $(wildcard tests/st_bpf/*.h) $(ST_DIR)/st_vmlinux.h $(ST_DIR)/st_testmod.h
+	$(BPF_CLANG) $(ST_BPF_CFLAGS) -mcpu=v4 -c $< -o $@
+
+.PHONY: st-test-objs
+st-test-objs: $(ST_BPF_OBJS) $(ST_MODULES) $(ST_HOST_BTF)
+
+$(UNIT_TESTS): | $(ST_BPF_OBJS) $(ST_MODULES) $(ST_HOST_BTF)
+check: $(ST_BPF_OBJS) $(ST_MODULES)
+
+# struct_ops core unit tests (tests/test_st_*.c): a minimal module whose BTF
+# the test writes itself (standalone), so it needs no pahole step.
+ST_MOD_SO := $(BUILD)/tests/st_mod/st_mod.so
+
+$(ST_MOD_SO): tests/st_mod/st_mod.c include/structops/struct_ops.h
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -g -O1 -fPIC -shared -Wall -Iinclude $(SAN_FLAGS) -o $@ $<
+
+$(UNIT_TESTS): | $(ST_MOD_SO)
+check: $(ST_MOD_SO)

@@ -26,13 +26,9 @@ static void usage(FILE *out)
 		"is the interpreter's checked mode.\n");
 }
 
-struct load_ctx {
-	struct sops_runtime *rt;
-};
-
-static int create_map(void *ctx, struct sops_map *m)
+int tool_create_map(void *ctx, struct sops_map *m)
 {
-	struct load_ctx *lc = ctx;
+	struct tool_load_ctx *lc = ctx;
 	struct sops_map_create_opts o = { .sz = sizeof(o), .map_flags = sops_map__map_flags(m) };
 	size_t size = 0;
 	void *init;
@@ -55,9 +51,9 @@ static int create_map(void *ctx, struct sops_map *m)
 	return fd;
 }
 
-static int load_prog(void *ctx, struct sops_program *p)
+int tool_load_prog(void *ctx, struct sops_program *p)
 {
-	struct load_ctx *lc = ctx;
+	struct tool_load_ctx *lc = ctx;
 	static char log[4096];
 	struct sops_prog_load_opts o = { .sz = sizeof(o), .log_buf = log, .log_size = sizeof(log),
 					 .expected_attach_type = sops_program__expected_attach_type(p),
@@ -72,7 +68,7 @@ static int load_prog(void *ctx, struct sops_program *p)
 	return fd;
 }
 
-static int parse_hex(const char *s, uint8_t **out, uint32_t *len)
+int tool_parse_hex(const char *s, uint8_t **out, uint32_t *len)
 {
 	size_t n = strlen(s);
 	uint8_t *b;
@@ -141,7 +137,7 @@ static int prog_run(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (ctx_hex && parse_hex(ctx_hex, &ctx, &ctx_len)) {
+	if (ctx_hex && tool_parse_hex(ctx_hex, &ctx, &ctx_len)) {
 		fprintf(stderr, "structops: --ctx-in: not a hex string\n");
 		return 2;
 	}
@@ -174,8 +170,8 @@ static int prog_run(int argc, char **argv)
 		goto out;
 	}
 	{
-		struct load_ctx lc = { rt };
-		struct sops_object_load_ops ops = { &lc, create_map, load_prog };
+		struct tool_load_ctx lc = { rt };
+		struct sops_object_load_ops ops = { &lc, tool_create_map, tool_load_prog };
 		struct sops_object_load_opts lo = { .sz = sizeof(lo), .ops = &ops };
 
 		err = sops_object__load(obj, &lo);

@@ -28,6 +28,22 @@ int tool_disasm_jited(FILE *out, const struct sops_insn *insns, size_t insn_cnt,
 int cmd_btf(int argc, char **argv);
 int cmd_object(int argc, char **argv);
 int cmd_prog(int argc, char **argv);
+int cmd_map(int argc, char **argv);
+
+/*
+ * cmd_prog.c, shared with cmd_map.c: sops_object_load_ops callbacks that create
+ * an object's maps (global data written) and load its programs into lc->rt
+ * (ctx: a struct tool_load_ctx), and a hex string parser (0 or -EINVAL/-ENOMEM).
+ */
+struct sops_map;
+struct sops_program;
+struct sops_runtime;
+struct tool_load_ctx {
+	struct sops_runtime *rt;
+};
+int tool_create_map(void *ctx, struct sops_map *m);
+int tool_load_prog(void *ctx, struct sops_program *p);
+int tool_parse_hex(const char *s, uint8_t **out, uint32_t *len);
 
 /*
  * Read a whole file (or stdin for "-"). Returns 0, *data (free() it) and *size, or

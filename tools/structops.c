@@ -26,6 +26,7 @@ static const struct {
 	{ "btf", cmd_btf, "list BTF or print it as a C header for BPF programs" },
 	{ "object", cmd_object, "show the programs, maps and relocations of a BPF object" },
 	{ "prog", cmd_prog, "run a program of a BPF object through PROG_TEST_RUN" },
+	{ "map", cmd_map, "dump a map of a BPF object, optionally after running programs" },
 };
 
 static void usage(FILE *out)

@@ -45,6 +45,7 @@ extern "C" {
 
 struct sops_object;
 struct sops_program;
+struct sops_runtime;
 struct sops_map;
 
 /* Program types (the kernel's enum bpf_prog_type values). */
@@ -151,8 +152,14 @@ struct sops_object_load_opts {
 	const struct sops_object_load_ops *ops;
 	char *log_buf;
 	size_t log_size;
+	/*
+	 * Load into this runtime (struct_ops.h): with no @ops the library creates
+	 * the maps and loads the programs there itself; host_btf/module_btfs
+	 * default to the runtime's. NULL: the callbacks above only.
+	 */
+	struct sops_runtime *runtime;
 };
-#define sops_object_load_opts__last_field log_size
+#define sops_object_load_opts__last_field runtime
 
 /*
  * sops_object__load - resolve and relocate everything (libbpf's load order,

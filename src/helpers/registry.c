@@ -10,10 +10,21 @@
  * BTF) and the FUNC's BTF id (insn.imm). The prototypes and flags stay with
  * the entries for the verifier; today's verification step checks only that a
  * call target exists and is allowed.
+ *
+ * A helper or kfunc registered with st_ops_name is offered only to STRUCT_OPS
+ * programs attaching to that struct type. The type is the name of the
+ * program's attach_btf_id in its attach BTF (attach_btf_obj_fd's, or the
+ * host's BTF when none is given): the same type the struct_ops layer checks
+ * the program against in its load_check, which runs before the table is
+ * built. Programs of other types never get such entries.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <bpf/btf.h>
+
+#include <structops/struct_ops.h>
 
 #include "../runtime/rt_internal.h"
 #include "../util/opts.h"
@@ -132,11 +143,49 @@ static bool type_matches(uint64_t mask, uint32_t type)
 	return !mask || (type < 64 && mask & (1ULL << type));
 }
 
+const char *rt_prog_st_ops_type(const struct sops_prog *prog)
+{
+	const struct btf *btf = prog->attach_btf ? prog->attach_btf->btf : prog->obj.rt->host_btf;
+	const struct btf_type *t;
+	const char *name;
+
+	if (prog->type != SOPS_BPF_PROG_TYPE_STRUCT_OPS || !btf || !prog->attach_btf_id)
+		return NULL;
+	t = btf__type_by_id(btf, prog->attach_btf_id);
+	if (!t || !btf_is_struct(t))
+		return NULL;
+	name = btf__name_by_offset(btf, t->name_off);
+	return name && *name ? name : NULL;
+}
+
+/* Whether an entry limited to struct_ops type @only (NULL: not limited) is for @st_type. */
+static bool st_ops_matches(const char *only, const char *st_type)
+{
+	return !only || (st_type && !strcmp(only, st_type));
+}
+
+const char *rt_helper_st_ops_only(struct sops_runtime *rt, uint32_t id, const struct sops_prog *prog)
+{
+	const char *st_type = rt_prog_st_ops_type(prog), *only = NULL;
+
+	pthread_mutex_lock(&rt->reg_lock);
+	for (uint32_t j = 0; j < rt->helper_cnt; j++) {
+		const struct sops_helper_desc *d = &rt->helpers[j].d;
+
+		if (d->id == id && type_matches(d->prog_types, prog->type) &&
+		    !st_ops_matches(d->st_ops_name, st_type))
+			only = d->st_ops_name;
+	}
+	pthread_mutex_unlock(&rt->reg_lock);
+	return only;
+}
+
 int rt_helpers_for_prog(struct sops_runtime *rt, const struct sops_prog *prog,
 			struct sops_helper **out, size_t *out_cnt)
 {
 	size_t base_cnt, n = 0;
 	const struct sops_helper *base = rt_base_helpers(&base_cnt);
+	const char *st_type = rt_prog_st_ops_type(prog);
 	struct sops_helper *t;
 
 	pthread_mutex_lock(&rt->reg_lock);
@@ -150,16 +199,16 @@ int rt_helpers_for_prog(struct sops_runtime *rt, const struct sops_prog *prog,
 
 		for (uint32_t j = 0; j < rt->helper_cnt; j++)
 			replaced |= rt->helpers[j].d.id == base[i].id &&
-				    type_matches(rt->helpers[j].d.prog_types, prog->type);
+				    type_matches(rt->helpers[j].d.prog_types, prog->type) &&
+				    st_ops_matches(rt->helpers[j].d.st_ops_name, st_type);
 		if (!replaced && rt_base_helper_allowed(prog->type, base[i].id))
 			t[n++] = base[i];
 	}
 	for (uint32_t j = 0; j < rt->helper_cnt; j++) {
 		const struct sops_helper_desc *d = &rt->helpers[j].d;
 
-		if (!type_matches(d->prog_types, prog->type))
+		if (!type_matches(d->prog_types, prog->type) || !st_ops_matches(d->st_ops_name, st_type))
 			continue;
-		/* st_ops_name filtering needs the struct_ops layer's type name: it checks later. */
 		t[n++] = (struct sops_helper){ d->id, d->name, d->fn };
 	}
 	pthread_mutex_unlock(&rt->reg_lock);
@@ -168,10 +217,31 @@ int rt_helpers_for_prog(struct sops_runtime *rt, const struct sops_prog *prog,
 	return 0;
 }
 
+/* Two BTF handles name the same BTF object (handle numbers may differ). */
+static bool same_btf(struct sops_runtime *rt, int a, int b)
+{
+	struct rt_obj *oa, *ob;
+	bool same;
+
+	if (a == b)
+		return true;
+	if (!a || !b || rt_handle_get(rt, a, SOPS_OBJ_BTF, &oa))
+		return false;
+	if (rt_handle_get(rt, b, SOPS_OBJ_BTF, &ob)) {
+		rt_obj_put(oa);
+		return false;
+	}
+	same = oa == ob;
+	rt_obj_put(oa);
+	rt_obj_put(ob);
+	return same;
+}
+
 int rt_kfunc_resolve(struct sops_prog *prog, const int *fd_array, uint32_t fd_array_cnt,
 		     int32_t btf_id, int16_t btf_slot, sops_kfunc_fn *fn)
 {
 	struct sops_runtime *rt = prog->obj.rt;
+	const char *st_type = rt_prog_st_ops_type(prog);
 	int btf_fd = 0, err = -EINVAL;
 
 	if (btf_slot < 0)
@@ -185,15 +255,17 @@ int rt_kfunc_resolve(struct sops_prog *prog, const int *fd_array, uint32_t fd_ar
 	for (uint32_t i = 0; i < rt->kfunc_cnt; i++) {
 		const struct sops_kfunc_desc *d = &rt->kfuncs[i].d;
 
-		if (d->btf_id != (uint32_t)btf_id || d->btf_fd != btf_fd)
+		if (d->btf_id != (uint32_t)btf_id || !same_btf(rt, d->btf_fd, btf_fd))
 			continue;
 		/* The kernel: a kfunc not in the program type's set is "calling kernel function is not allowed". */
-		if (!type_matches(d->prog_types, prog->type)) {
+		if (!type_matches(d->prog_types, prog->type) || !st_ops_matches(d->st_ops_name, st_type)) {
 			err = -EACCES;
 			break;
 		}
 		*fn = d->fn;
 		err = 0;
+		if (d->flags & SOPS_KF_IMPLICIT_PROG)
+			err = rt->hooks.kfunc_bind ? rt->hooks.kfunc_bind(prog, d, fn) : -EINVAL;
 		break;
 	}
 	pthread_mutex_unlock(&rt->reg_lock);

@@ -171,7 +171,18 @@ struct sops_object {
 	struct sops_log log;
 	/* load-time context */
 	const struct sops_object_load_opts *lopts;
+	/* Loaded into a runtime (struct_ops layer, src/struct_ops/st_user.c). */
+	struct sops_runtime *rt;
+	void *rt_priv;
+	void (*rt_priv_free)(void *priv);
 };
+
+/*
+ * Load into opts->runtime with the library's own map/program callbacks
+ * (st_user.c). Weak: builds of the loader alone (the fuzz target) lack it.
+ */
+int st_object_load(struct sops_object *obj, const struct sops_object_load_opts *opts)
+	__attribute__((weak));
 
 /* elf.c */
 int elf_open(struct sops_object *obj);

@@ -49,6 +49,8 @@ void sops_object__close(struct sops_object *obj)
 	free(obj->relocs);
 	free(obj->externs);
 	btf_ext_free(obj->ext);
+	if (obj->rt_priv_free)
+		obj->rt_priv_free(obj->rt_priv);
 	sops_btf__free(obj->btf);
 	if (obj->elf)
 		elf_end(obj->elf);
@@ -241,6 +243,11 @@ int sops_object__load(struct sops_object *obj, const struct sops_object_load_opt
 
 	if (!obj || !OPTS_VALID(opts, sops_object_load_opts))
 		return log_err(&log, -EINVAL, "invalid arguments");
+	if (OPTS_GET(opts, runtime, NULL) && !OPTS_GET(opts, ops, NULL) && !obj->loaded) {
+		if (!st_object_load)
+			return log_err(&log, -EOPNOTSUPP, "built without the struct_ops layer");
+		return st_object_load(obj, opts);
+	}
 	if (obj->loaded)
 		return log_err(&log, -EBUSY, "object '%s' is loaded already", obj->name);
 	obj->log = log;

@@ -6,7 +6,7 @@
  * Values live in one contiguous, zeroed, 8-byte-strided block allocated at
  * creation, so a lookup is a bounds check and a multiply, takes no lock and
  * never fails for a valid index; the block is also what checked mode allows
- * programs to touch. Updates copy in place (like the kernel, a concurrent
+ * programs to touch. Trusted programs get that lookup inlined (gen_lookup). Updates copy in place (like the kernel, a concurrent
  * reader may see a torn value; programs use atomics or bpf_spin_lock for more).
  */
 #include <errno.h>
@@ -204,6 +204,36 @@ static long array_for_each(struct rt_map *map,
 	return n;
 }
 
+/*
+ * Inline lookup (inline.c): r0 = *(u32 *)key; out of range -> 0, else
+ * values + r0 * elem_size, with the block's address as a constant (arrays
+ * never move their values).
+ */
+static int array_gen_lookup(struct rt_map *map, struct sops_insn *insns)
+{
+	struct rt_array *a = to_array(map);
+	uint64_t base = (uint64_t)(uintptr_t)a->values;
+	struct sops_insn *p = insns;
+
+	/* The 64-bit compare sign-extends its immediate: keep the bound positive. */
+	if (map->max_entries > INT32_MAX || a->elem_size > INT32_MAX)
+		return 0;
+	*p++ = (struct sops_insn){ .code = 0x61, .dst_reg = 0, .src_reg = 2 }; /* r0 = *(u32 *)(r2 + 0) */
+	*p++ = (struct sops_insn){ .code = 0x35, .dst_reg = 0, .off = 5,
+				   .imm = (int32_t)map->max_entries }; /* if r0 >= max goto null */
+	if (!(a->elem_size & (a->elem_size - 1)))
+		*p++ = (struct sops_insn){ .code = 0x67, .dst_reg = 0,
+					   .imm = __builtin_ctz(a->elem_size) }; /* r0 <<= log2(size) */
+	else
+		*p++ = (struct sops_insn){ .code = 0x27, .dst_reg = 0, .imm = (int32_t)a->elem_size };
+	*p++ = (struct sops_insn){ .code = 0x18, .dst_reg = 1, .imm = (int32_t)(uint32_t)base };
+	*p++ = (struct sops_insn){ .imm = (int32_t)(uint32_t)(base >> 32) }; /* r1 = values */
+	*p++ = (struct sops_insn){ .code = 0x0f, .dst_reg = 0, .src_reg = 1 }; /* r0 += r1 */
+	*p++ = (struct sops_insn){ .code = 0x05, .off = 1 };                   /* goto out */
+	*p++ = (struct sops_insn){ .code = 0xb7, .dst_reg = 0, .imm = 0 };      /* null: r0 = 0 */
+	return (int)(p - insns);
+}
+
 const struct rt_map_ops rt_array_ops = {
 	.alloc_check = array_alloc_check,
 	.alloc = array_alloc,
@@ -215,6 +245,7 @@ const struct rt_map_ops rt_array_ops = {
 	.direct_value_addr = array_direct_value_addr,
 	.mem_ok = array_mem_ok,
 	.for_each = array_for_each,
+	.gen_lookup = array_gen_lookup,
 };
 
 const struct rt_map_ops rt_percpu_array_ops = {

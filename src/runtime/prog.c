@@ -6,7 +6,8 @@
  * names (lddw MAP_FD/MAP_VALUE by handle, MAP_IDX* through fd_array) and the
  * subprograms it passes to helpers (lddw FUNC), let the program type check
  * its attach point, run the verification step, then build the engine:
- *   verified (never yet) or trusted -> JIT if enabled, else fast interpreter;
+ *   verified (never yet) or trusted -> JIT if enabled, else fast interpreter,
+ *                                      with map lookups inlined (inline.c);
  *   otherwise                       -> checked interpreter (maps' value memory
  *                                      allowed through the vm's mem_ok hook).
  *
@@ -289,6 +290,52 @@ static void compute_tag(struct sops_prog *prog)
 	memcpy(prog->tag, &h, sizeof(prog->tag));
 }
 
+static struct rt_map *lddw_map(void *ctx, const struct sops_insn *ld)
+{
+	struct load_ctx *lc = ctx;
+	int fd = ld->imm;
+
+	if (ld->src_reg == SOPS_LD_IMM64_MAP_IDX && fd_of_idx(lc, ld->imm, &fd))
+		return NULL;
+	return map_of_fd(lc, fd);
+}
+
+/*
+ * Trusted programs: the instructions with map lookups inlined (inline.c) and
+ * the callback slots moved along. *@insns is prog->insns when nothing changed;
+ * otherwise *@owned is set and the caller frees it.
+ */
+static int engine_insns(struct load_ctx *lc, bool trusted, const struct sops_insn **insns, uint32_t *cnt,
+			struct sops_insn **owned)
+{
+	struct sops_prog *prog = lc->prog;
+	uint32_t *entries = NULL;
+	int err;
+
+	*insns = prog->insns;
+	*cnt = prog->insn_cnt;
+	*owned = NULL;
+	if (!trusted || atomic_load(&prog->obj.rt->no_inline))
+		return 0;
+	if (prog->cb_cnt) {
+		entries = malloc(prog->cb_cnt * sizeof(*entries));
+		if (!entries)
+			return -ENOMEM;
+		for (uint32_t c = 0; c < prog->cb_cnt; c++)
+			entries[c] = prog->cbs[c]->target;
+	}
+	err = rt_inline_map_lookups(prog, lddw_map, lc, entries, prog->cb_cnt, owned, cnt);
+	if (!err && *owned) {
+		*insns = *owned;
+		for (uint32_t c = 0; c < prog->cb_cnt; c++)
+			prog->cbs[c]->target = entries[c];
+	} else {
+		*cnt = prog->insn_cnt;
+	}
+	free(entries);
+	return err;
+}
+
 static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, size_t helper_cnt,
 		     struct sops_log *log)
 {
@@ -311,19 +358,27 @@ static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, siz
 		.mem_ok = rt_prog_mem_ok,
 		.mem_ok_ctx = prog,
 	};
-	struct sops_insn *tramp;
+	const struct sops_insn *insns;
+	struct sops_insn *tramp, *owned;
+	uint32_t cnt;
 	int err;
 
-	lc->base = 0;
-	err = sops_vm__create(prog->insns, prog->insn_cnt, &opts, &prog->vm);
+	err = engine_insns(lc, trusted, &insns, &cnt, &owned);
 	if (err)
 		return err;
-	if (!prog->cb_cnt)
-		return 0;
-	tramp = calloc(prog->insn_cnt + 2, sizeof(*tramp));
-	if (!tramp)
+	lc->base = 0;
+	err = sops_vm__create(insns, cnt, &opts, &prog->vm);
+	if (err || !prog->cb_cnt) {
+		free(owned);
+		return err;
+	}
+	tramp = calloc(cnt + 2, sizeof(*tramp));
+	if (!tramp) {
+		free(owned);
 		return -ENOMEM;
-	memcpy(tramp + 2, prog->insns, prog->insn_cnt * sizeof(*tramp));
+	}
+	memcpy(tramp + 2, insns, cnt * sizeof(*tramp));
+	free(owned);
 	lc->base = 2;
 	for (uint32_t c = 0; c < prog->cb_cnt && !err; c++) {
 		struct rt_callback *cb = prog->cbs[c];
@@ -331,7 +386,7 @@ static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, siz
 		tramp[0] = (struct sops_insn){ .code = OPC_CALL, .src_reg = SOPS_CALL_LOCAL,
 					       .imm = (int32_t)cb->target + 1 };
 		tramp[1] = (struct sops_insn){ .code = OPC_EXIT };
-		err = sops_vm__create(tramp, prog->insn_cnt + 2, &opts, &cb->vm);
+		err = sops_vm__create(tramp, cnt + 2, &opts, &cb->vm);
 		if (!err)
 			cb->fn = sops_vm__jit_fn(cb->vm);
 	}

@@ -89,6 +89,8 @@ struct rt_btf {
 	uint32_t size;
 	bool kernel_btf; /* the host's own BTF or a module's (not user-loaded) */
 	char name[64];
+	/* struct_ops layer: the registry of a kernel BTF object (struct st_owner). */
+	void *st_owner;
 };
 
 /* --- maps (map.c and src/maps/) --- */
@@ -127,7 +129,16 @@ struct rt_map_ops {
 	/* Checked mode: whether [addr, addr+size) is value memory of this map. */
 	bool (*mem_ok)(struct rt_map *map, uint64_t addr, uint64_t size, bool write);
 	void (*fill_info)(struct rt_map *map, struct sops_bpf_map_info *info);
+	/*
+	 * Inline form of bpf_map_lookup_elem for trusted programs (inline.c; the
+	 * kernel's map_gen_lookup): writes at most RT_GEN_LOOKUP_MAX instructions
+	 * that set r0 to the value pointer or 0 from the key pointer in r2, may
+	 * clobber r1-r5, jump only inside themselves and end by falling through.
+	 * Returns their count, or 0 when this map cannot (NULL: never).
+	 */
+	int (*gen_lookup)(struct rt_map *map, struct sops_insn *insns);
 };
+#define RT_GEN_LOOKUP_MAX 16
 
 struct rt_map {
 	struct rt_obj obj;
@@ -189,10 +200,13 @@ struct sops_prog {
 	uint64_t load_time;
 	atomic_ullong run_cnt;
 	atomic_ullong run_time_ns;
+	uint32_t inlined_lookups; /* map lookups the engines run inline (inline.c) */
 	/* The struct_ops layer's: associated map (or a poison value) and type data. */
 	void *_Atomic st_ops_assoc;
 	void *type_data;
 	void (*type_data_free)(struct sops_prog *prog);
+	/* struct_ops layer: kfunc trampolines binding this program as an implicit argument. */
+	void *kfunc_tramps;
 };
 
 /* Program type hooks (the struct_ops layer installs STRUCT_OPS's). */
@@ -212,6 +226,16 @@ int rt_register_prog_type(struct sops_runtime *rt, uint32_t type, const struct r
  */
 int rt_prog_run(struct sops_prog *prog, const uint64_t args[5], const struct sops_mem_region *regions,
 		size_t region_cnt, uint64_t *retval);
+/* The map an lddw MAP_FD/MAP_IDX of the program being loaded names, or NULL. */
+typedef struct rt_map *(*rt_lddw_map_fn)(void *ctx, const struct sops_insn *lddw);
+/*
+ * Replace bpf_map_lookup_elem calls on maps with gen_lookup by inline code
+ * (inline.c). @entries: extra entry slots (callbacks), moved in place. Returns
+ * 0 with *@out (malloc'ed) and *@out_cnt, or *@out NULL when nothing changed;
+ * -ENOMEM.
+ */
+int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *ctx, uint32_t *entries,
+			  uint32_t entry_cnt, struct sops_insn **out, uint32_t *out_cnt);
 /* Checked-mode memory hook: [addr, addr+size) is value memory of a map @prog uses. */
 bool rt_prog_mem_ok(void *ctx, uint64_t addr, uint64_t size, bool write);
 /* Whether @map is one @prog declared (helpers validate map arguments of unverified code). */
@@ -250,6 +274,12 @@ struct rt_hooks {
 	int (*prog_assoc_struct_ops)(struct sops_prog *prog, struct rt_map *map, uint32_t flags);
 	/* Called when a program is freed (disassociation). */
 	void (*prog_free)(struct sops_prog *prog);
+	/*
+	 * A kfunc flagged SOPS_KF_IMPLICIT_PROG resolved for @prog: replace *@fn
+	 * with an entry that passes @prog in the flagged argument. Called under
+	 * reg_lock. 0 or -errno.
+	 */
+	int (*kfunc_bind)(struct sops_prog *prog, const struct sops_kfunc_desc *d, sops_kfunc_fn *fn);
 };
 void rt_set_hooks(struct sops_runtime *rt, const struct rt_hooks *hooks);
 
@@ -309,12 +339,19 @@ struct sops_runtime {
 	uint32_t nr_cpus;
 	atomic_bool trust_unverified;
 	atomic_bool jit;
+	atomic_bool no_inline; /* keep map lookups as helper calls (the bench's baseline) */
 	pthread_mutex_t trace_lock;
 	sops_trace_fn trace_fn;
 	void *trace_ctx;
 	const struct btf *host_btf;
 	atomic_uint prandom_seed;
+	/* The struct_ops layer's state (src/struct_ops/st_internal.h). */
+	void *st;
 };
+
+/* The struct_ops layer: installed at creation, torn down after every object is gone. */
+int st_runtime_init(struct sops_runtime *rt);
+void st_runtime_fini(struct sops_runtime *rt);
 
 /* Emit one trace message to the runtime's sink (helpers_str.c). */
 void rt_trace(struct sops_runtime *rt, const char *msg, size_t len);
@@ -343,7 +380,14 @@ int rt_verify(struct rt_verify_env *env);
 /* Resolving a kfunc call for @prog (helpers/registry.c). */
 int rt_kfunc_resolve(struct sops_prog *prog, const int *fd_array, uint32_t fd_array_cnt,
 		     int32_t btf_id, int16_t btf_slot, sops_kfunc_fn *fn);
-/* The helper table for @prog: base + host helpers for its type (caller frees). */
+/*
+ * The struct type a STRUCT_OPS program attaches to (its attach_btf_id's name
+ * in the attach BTF, else the host BTF), or NULL; filters st_ops_name entries.
+ */
+const char *rt_prog_st_ops_type(const struct sops_prog *prog);
+/* The st_ops_name of a host helper @id that exists for @prog's type but not its struct type, or NULL. */
+const char *rt_helper_st_ops_only(struct sops_runtime *rt, uint32_t id, const struct sops_prog *prog);
+/* The helper table for @prog: base + host helpers for its type and struct_ops type (caller frees). */
 int rt_helpers_for_prog(struct sops_runtime *rt, const struct sops_prog *prog,
 			struct sops_helper **helpers, size_t *cnt);
 

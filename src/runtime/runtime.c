@@ -54,6 +54,10 @@ int sops_runtime__new(const struct sops_runtime_opts *opts, struct sops_runtime 
 	rt->host_btf = OPTS_GET(opts, host_btf, NULL);
 	atomic_init(&rt->prandom_seed, (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)rt);
 	install_builtin_types(rt);
+	if (st_runtime_init(rt)) {
+		sops_runtime__free(rt);
+		return -ENOMEM;
+	}
 	*out = rt;
 	return 0;
 }
@@ -71,6 +75,8 @@ void sops_runtime__free(struct sops_runtime *rt)
 	if (!rt)
 		return;
 	rt_handles_close_all(rt);
+	drain_frees(rt);
+	st_runtime_fini(rt); /* unloads modules, drops the kernel BTF objects */
 	drain_frees(rt);
 	for (int k = 0; k < SOPS_OBJ_KIND_CNT; k++)
 		free(rt->ids[k].objs);

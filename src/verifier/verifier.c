@@ -7,7 +7,9 @@
  * enforces the structural rules (src/isa/check.c: opcodes, registers, jump
  * targets inside their subprogram and never into an lddw, no fall-off, so a
  * reachable exit) and that every call goes to a helper or kfunc the program
- * may use, then marks the program "not yet verified": the interpreter runs it
+ * may use (host helpers and kfuncs limited to one struct_ops type are left out
+ * of the table, or refused, for programs of any other: registry.c), then
+ * marks the program "not yet verified": the interpreter runs it
  * in checked mode, and the JIT only when the runtime trusts unverified code.
  * A later issue replaces the body with data-flow verification and sets
  * prog->verified.
@@ -45,8 +47,15 @@ int rt_verify(struct rt_verify_env *env)
 		if (in->code != OPC_CALL)
 			continue;
 		/* The kernel's messages: "invalid func unknown#N", EINVAL. */
-		if (in->src_reg == SOPS_CALL_HELPER && !helper_listed(env, (uint32_t)in->imm))
+		if (in->src_reg == SOPS_CALL_HELPER && !helper_listed(env, (uint32_t)in->imm)) {
+			const char *only = rt_helper_st_ops_only(env->rt, (uint32_t)in->imm, prog);
+
+			if (only)
+				return log_err(env->log, -EINVAL,
+					       "insn %u: helper #%d is only for struct_ops type %s", i,
+					       in->imm, only);
 			return log_err(env->log, -EINVAL, "insn %u: invalid func unknown#%d", i, in->imm);
+		}
 		if (in->src_reg == SOPS_CALL_KFUNC) {
 			sops_kfunc_fn fn;
 			int r = rt_kfunc_resolve(prog, NULL, 0, in->imm, 0, &fn);

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * inline.c - map lookups inlined at load time (the kernel's map_gen_lookup).
+ *
+ * A trusted program (verified, or loaded while the runtime trusts unverified
+ * code) that calls bpf_map_lookup_elem on a map whose pointer is known at the
+ * call gets the call replaced by the map type's own instruction sequence
+ * (rt_map_ops.gen_lookup: for arrays a bounds check and address arithmetic).
+ * The engines then run plain instructions instead of a helper call and an
+ * indirect call through the map's ops.
+ *
+ * The map is known when the last write of r1 before the call is an lddw of a
+ * map (MAP_FD or MAP_IDX) in the same straight-line stretch: between the lddw
+ * and the call no instruction writes r1 or jumps, and no jump, call or
+ * callback lands (a landing point could bring another r1). Anything else is
+ * left to the helper, which gives the same results.
+ *
+ * The rewrite keeps every other instruction and moves the targets of jumps,
+ * bpf-to-bpf calls and lddw FUNC across each inserted sequence, and the
+ * callback slots collected at load. A jump whose offset no longer fits (16
+ * bits) leaves the program as it was. The caller's extra entry points
+ * (callback slots) count as landing points and are moved too. prog->insns stays as loaded (program
+ * info and the tag describe what the user gave); only the engines see the
+ * rewritten copy.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../isa/opcodes.h"
+#include "rt_internal.h"
+
+#define HELPER_MAP_LOOKUP_ELEM 1
+#define MAX_WALK 64 /* instructions between the lddw and the call */
+
+struct site {
+	uint32_t at;  /* the call's slot */
+	uint32_t len; /* slots replacing it */
+	struct sops_insn seq[RT_GEN_LOOKUP_MAX];
+};
+
+static bool is_jump(const struct sops_insn *in)
+{
+	uint8_t cls = OPC_CLASS(in->code);
+
+	return (cls == OPC_JMP || cls == OPC_JMP32) && in->code != OPC_CALL_INSN &&
+	       in->code != OPC_EXIT_INSN && OPC_OP(in->code) != OPC_CALL;
+}
+
+/* The slot a jump, local call or lddw FUNC at @i leads to, or -1 when @in has none. */
+static int64_t target_of(const struct sops_insn *in, uint32_t i)
+{
+	if (in->code == OPC_LDDW)
+		return in->src_reg == SOPS_LD_IMM64_FUNC ? (int64_t)i + in->imm + 1 : -1;
+	if (in->code == OPC_CALL_INSN)
+		return in->src_reg == SOPS_CALL_LOCAL ? (int64_t)i + in->imm + 1 : -1;
+	if (!is_jump(in))
+		return -1;
+	/* gotol: JMP32 | JA takes its offset from imm. */
+	if (in->code == (OPC_JMP32 | OPC_JA))
+		return (int64_t)i + in->imm + 1;
+	return (int64_t)i + in->off + 1;
+}
+
+/* Whether @in (not an lddw) may change r1. */
+static bool writes_r1(const struct sops_insn *in)
+{
+	switch (OPC_CLASS(in->code)) {
+	case OPC_ALU:
+	case OPC_ALU64:
+	case OPC_LDX:
+		return in->dst_reg == 1;
+	case OPC_STX:
+		/* Fetching atomics write their source register (cmpxchg: r0). */
+		return OPC_MODE(in->code) == OPC_ATOMIC && in->src_reg == 1;
+	case OPC_ST:
+		return false;
+	default:
+		return true; /* legacy packet loads, jumps, calls, exit */
+	}
+}
+
+/*
+ * The map whose pointer r1 holds at the call in slot @at, or NULL.
+ * @second[i]: slot i is the second half of an lddw; @landing[i]: something jumps to i.
+ */
+static struct rt_map *map_at_call(const struct sops_insn *insns, uint32_t at, const bool *second,
+				  const bool *landing, rt_lddw_map_fn map_of, void *ctx)
+{
+	uint32_t pos = at, walked = 0;
+
+	while (pos > 0 && walked++ < MAX_WALK) {
+		if (landing[pos])
+			return NULL;
+		pos--;
+		if (second[pos]) {
+			const struct sops_insn *ld = &insns[pos - 1];
+
+			pos--;
+			if (ld->dst_reg != 1)
+				continue;
+			if (ld->src_reg != SOPS_LD_IMM64_MAP_FD && ld->src_reg != SOPS_LD_IMM64_MAP_IDX)
+				return NULL;
+			return map_of(ctx, ld);
+		}
+		if (writes_r1(&insns[pos]))
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Moves the target of the jump-like instruction @out (old slot @i, new slot @ni). */
+static int retarget(struct sops_insn *out, uint32_t i, uint32_t ni, int64_t target, const uint32_t *newpos)
+{
+	int64_t d = (int64_t)newpos[target] - (int64_t)ni - 1;
+
+	if (out->code == OPC_LDDW || out->code == OPC_CALL_INSN || out->code == (OPC_JMP32 | OPC_JA)) {
+		if (d < INT32_MIN || d > INT32_MAX)
+			return -E2BIG;
+		out->imm = (int32_t)d;
+		return 0;
+	}
+	if (d < INT16_MIN || d > INT16_MAX)
+		return -E2BIG;
+	out->off = (int16_t)d;
+	return 0;
+}
+
+int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *ctx, uint32_t *entries,
+			  uint32_t entry_cnt, struct sops_insn **out_insns, uint32_t *out_cnt)
+{
+	const struct sops_insn *insns = prog->insns;
+	uint32_t n = prog->insn_cnt, site_cnt = 0, extra = 0;
+	bool *second = NULL, *landing = NULL;
+	uint32_t *newpos = NULL;
+	struct site *sites = NULL;
+	struct sops_insn *out = NULL;
+	int err = -ENOMEM;
+
+	*out_insns = NULL;
+	*out_cnt = 0;
+	second = calloc(n + 1, sizeof(*second));
+	landing = calloc(n + 1, sizeof(*landing));
+	newpos = calloc(n + 1, sizeof(*newpos));
+	if (!second || !landing || !newpos)
+		goto out;
+	for (uint32_t i = 0; i < n; i++) {
+		int64_t t = target_of(&insns[i], i);
+
+		if (t >= 0 && t <= n)
+			landing[t] = true;
+		if (insns[i].code == OPC_LDDW && i + 1 < n) {
+			second[i + 1] = true;
+			i++;
+		}
+	}
+	for (uint32_t c = 0; c < entry_cnt; c++)
+		if (entries[c] <= n)
+			landing[entries[c]] = true;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct sops_insn *in = &insns[i];
+		struct rt_map *map;
+		struct site *s;
+		int len;
+
+		if (second[i] || in->code != OPC_CALL_INSN || in->src_reg != SOPS_CALL_HELPER ||
+		    in->imm != HELPER_MAP_LOOKUP_ELEM)
+			continue;
+		map = map_at_call(insns, i, second, landing, map_of, ctx);
+		if (!map || !map->ops->gen_lookup)
+			continue;
+		if (!(site_cnt & (site_cnt - 1))) { /* grow at powers of two */
+			s = realloc(sites, (site_cnt ? 2 * site_cnt : 1) * sizeof(*sites));
+			if (!s)
+				goto out;
+			sites = s;
+		}
+		s = &sites[site_cnt];
+		len = map->ops->gen_lookup(map, s->seq);
+		if (len <= 0 || len > RT_GEN_LOOKUP_MAX)
+			continue;
+		s->at = i;
+		s->len = (uint32_t)len;
+		extra += s->len - 1;
+		site_cnt++;
+	}
+	err = 0;
+	if (!site_cnt || n + (uint64_t)extra > SOPS_VM_MAX_INSNS)
+		goto out;
+
+	/* Old slot -> new slot; newpos[n] is the new length. */
+	for (uint32_t i = 0, s = 0, pos = 0; i <= n; i++) {
+		newpos[i] = pos;
+		pos += (s < site_cnt && sites[s].at == i) ? sites[s++].len : 1;
+	}
+	out = malloc((size_t)newpos[n] * sizeof(*out));
+	if (!out) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0, s = 0; i < n; i++) {
+		struct sops_insn *o = &out[newpos[i]];
+		int64_t t;
+
+		if (s < site_cnt && sites[s].at == i) {
+			memcpy(o, sites[s].seq, sites[s].len * sizeof(*o));
+			s++;
+			continue;
+		}
+		*o = insns[i];
+		if (second[i])
+			continue;
+		t = target_of(&insns[i], i);
+		if (t >= 0 && t <= n && retarget(o, i, newpos[i], t, newpos)) {
+			/* Out of reach after the rewrite: keep the helper calls. */
+			free(out);
+			out = NULL;
+			goto out;
+		}
+	}
+	for (uint32_t c = 0; c < entry_cnt; c++)
+		if (entries[c] <= n)
+			entries[c] = newpos[entries[c]];
+	*out_insns = out;
+	*out_cnt = newpos[n];
+	prog->inlined_lookups = site_cnt;
+out:
+	free(sites);
+	free(newpos);
+	free(landing);
+	free(second);
+	return err;
+}

@@ -1,0 +1,625 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * st_registry.c - struct_ops types: registration (spec section 2.10), the BTF
+ * objects they live in, lookups, and the layer's setup in a runtime.
+ *
+ * Each BTF that types are registered in (the host's, each module's) gets an
+ * owner: a runtime BTF object (kernel_btf, id and handles like any BTF) whose
+ * libbpf btf ("ext") is, for the host, a split BTF on the host's BTF (which
+ * belongs to the host), and for a module the module's own BTF, which the
+ * runtime parsed and owns (a split of a split would need libbpf to chain
+ * string offsets through two bases, which older versions get wrong). Value types
+ * `bpf_struct_ops_<name>` missing from the owner's BTF are synthesized into
+ * ext with libbpf's btf__add_*() (common value header, then the ops struct at
+ * the cache-line offset, as the kernel's register macro lays it out). ext
+ * only grows, under st->lock, and only at registration; everything later
+ * checks need is computed here once, so map and program paths never walk BTF.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/opts.h"
+#include "btf_func_model.h"
+#include "st_internal.h"
+
+#define COMMON_VALUE_NAME "bpf_struct_ops_common_value"
+
+/* --- owners (BTF objects with registries) --- */
+
+static void owner_btf_free(struct rt_obj *obj)
+{
+	struct rt_btf *b = caa_container_of(obj, struct rt_btf, obj);
+
+	btf__free(b->btf); /* ext; its base is freed with the owner */
+	free(b->data);
+	free(b);
+}
+
+int st_owner_new(struct st_rt *st, struct btf *own, bool in_place, const char *name,
+		 struct st_owner **out)
+{
+	struct st_owner *o = calloc(1, sizeof(*o)), **tab;
+	struct rt_btf *b = calloc(1, sizeof(*b));
+	int err = -ENOMEM;
+
+	if (!o || !b)
+		goto fail;
+	b->btf = in_place ? own : btf__new_empty_split(own);
+	b->data = calloc(1, 1);
+	if (!b->btf || !b->data)
+		goto fail;
+	b->kernel_btf = true;
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->st_owner = o;
+	tab = realloc(st->owners, (st->owner_cnt + 1) * sizeof(*tab));
+	if (!tab)
+		goto fail;
+	st->owners = tab;
+	err = rt_obj_init(st->rt, &b->obj, SOPS_OBJ_BTF, owner_btf_free);
+	if (err)
+		goto fail;
+	o->st = st;
+	o->rb = b;
+	o->ext = b->btf;
+	o->own = own;
+	st->owners[st->owner_cnt++] = o;
+	*out = o;
+	return 0;
+fail:
+	if (b) {
+		if (!in_place)
+			btf__free(b->btf);
+		free(b->data);
+	}
+	free(b);
+	free(o);
+	return err;
+}
+
+/* Frees descs; the BTF object goes with its last reference. The module's own BTF is freed by the caller. */
+void st_owner_free(struct st_owner *o)
+{
+	for (uint32_t i = 0; i < o->desc_cnt; i++) {
+		free(o->descs[i]->data_holes);
+		free(o->descs[i]);
+	}
+	free(o->descs);
+	free(o);
+}
+
+/* The host's owner, created on first use. Under st->lock. */
+static int host_owner_locked(struct st_rt *st, struct st_owner **out)
+{
+	int err;
+
+	if (st->host) {
+		*out = st->host;
+		return 0;
+	}
+	if (!st->rt->host_btf)
+		return -ENOENT;
+	err = st_owner_new(st, (struct btf *)st->rt->host_btf, false, "vmlinux", &st->host);
+	if (!err)
+		*out = st->host;
+	return err;
+}
+
+int st_host_owner(struct st_rt *st, struct st_owner **out)
+{
+	int err;
+
+	pthread_mutex_lock(&st->lock);
+	err = host_owner_locked(st, out);
+	pthread_mutex_unlock(&st->lock);
+	return err;
+}
+
+struct st_owner *st_owner_of_btf(struct st_rt *st, const struct rt_btf *rb)
+{
+	struct st_owner *o = NULL;
+
+	pthread_mutex_lock(&st->lock);
+	if (!rb)
+		host_owner_locked(st, &o);
+	else if (rb->kernel_btf && rb->st_owner)
+		o = rb->st_owner;
+	if (o && o->gone)
+		o = NULL;
+	pthread_mutex_unlock(&st->lock);
+	return o;
+}
+
+static struct st_desc *find_desc(struct st_owner *o, uint32_t id, bool by_value)
+{
+	struct st_desc *d = NULL;
+
+	pthread_mutex_lock(&o->st->lock);
+	for (uint32_t i = 0; !o->gone && i < o->desc_cnt; i++) {
+		if ((by_value ? o->descs[i]->value_id : o->descs[i]->type_id) == id) {
+			d = o->descs[i];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&o->st->lock);
+	return d;
+}
+
+struct st_desc *st_find_desc_by_value(struct st_owner *o, uint32_t value_id)
+{
+	return find_desc(o, value_id, true);
+}
+
+struct st_desc *st_find_desc_by_type(struct st_owner *o, uint32_t type_id)
+{
+	return find_desc(o, type_id, false);
+}
+
+/* --- BTF walking (registration only) --- */
+
+static const struct btf_type *skip_mods(const struct btf *btf, uint32_t id, uint32_t *res)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
+		id = t->type;
+		t = btf__type_by_id(btf, id);
+	}
+	if (res)
+		*res = id;
+	return t;
+}
+
+static const struct btf_type *func_ptr_proto(const struct btf *btf, uint32_t id, uint32_t *proto_id)
+{
+	const struct btf_type *t = skip_mods(btf, id, NULL);
+
+	if (!t || !btf_is_ptr(t))
+		return NULL;
+	t = skip_mods(btf, t->type, proto_id);
+	return t && btf_is_func_proto(t) ? t : NULL;
+}
+
+static bool is_ptr_to_struct(const struct btf *btf, uint32_t id, uint32_t *struct_id)
+{
+	const struct btf_type *t = skip_mods(btf, id, NULL);
+
+	if (!t || !btf_is_ptr(t))
+		return false;
+	t = skip_mods(btf, t->type, struct_id);
+	return t && btf_is_struct(t);
+}
+
+static bool is_module_ptr(const struct btf *btf, uint32_t id)
+{
+	uint32_t sid;
+	const char *n;
+
+	if (!is_ptr_to_struct(btf, id, &sid))
+		return false;
+	n = btf__name_by_offset(btf, btf__type_by_id(btf, sid)->name_off);
+	return n && (!strcmp(n, "module") || !strcmp(n, "sops_module"));
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n > m && !strcmp(s + n - m, suffix);
+}
+
+/* --- value types --- */
+
+static int find_or_add_common(struct btf *ext)
+{
+	int id = btf__find_by_name_kind(ext, COMMON_VALUE_NAME, BTF_KIND_STRUCT);
+	int s32, u32;
+
+	if (id > 0)
+		return id;
+	s32 = btf__add_int(ext, "int", 4, BTF_INT_SIGNED);
+	u32 = btf__add_int(ext, "unsigned int", 4, 0);
+	if (s32 < 0 || u32 < 0)
+		return -ENOMEM;
+	id = btf__add_struct(ext, COMMON_VALUE_NAME, 8);
+	if (id < 0 || btf__add_field(ext, "refcnt", s32, 0, 0) || btf__add_field(ext, "state", u32, 32, 0))
+		return -ENOMEM;
+	return id;
+}
+
+/* The value type's id: found in the owner's BTF, or synthesized into ext. */
+static int value_type(struct st_owner *o, const char *vname, uint32_t type_id, uint32_t tsize)
+{
+	int id = btf__find_by_name_kind(o->ext, vname, BTF_KIND_STRUCT), common;
+	uint32_t size = (ST_VALUE_ALIGN + tsize + ST_VALUE_ALIGN - 1) / ST_VALUE_ALIGN * ST_VALUE_ALIGN;
+
+	if (id > 0)
+		return id;
+	common = find_or_add_common(o->ext);
+	if (common < 0)
+		return common;
+	id = btf__add_struct(o->ext, vname, size);
+	if (id < 0 || btf__add_field(o->ext, "common", common, 0, 0) ||
+	    btf__add_field(o->ext, "data", (int)type_id, ST_VALUE_ALIGN * 8, 0))
+		return -ENOMEM;
+	return id;
+}
+
+/* Spec 2.10 4f: exactly { common value, struct <name> }; fills the layout fields of @d. */
+static int check_value_type(const struct btf *btf, struct st_desc *d)
+{
+	const struct btf_type *v = btf__type_by_id(btf, d->value_id), *c;
+	const struct btf_member *m;
+	uint32_t cid, did;
+	const char *cname;
+
+	if (!v || !btf_is_struct(v) || btf_vlen(v) != 2)
+		return -EINVAL;
+	m = btf_members(v);
+	c = skip_mods(btf, m[0].type, &cid);
+	cname = c ? btf__name_by_offset(btf, c->name_off) : NULL;
+	if (!c || !btf_is_struct(c) || !cname || strcmp(cname, COMMON_VALUE_NAME) || c->size != 8 ||
+	    btf_member_bit_offset(v, 0) != 0)
+		return -EINVAL;
+	if (!skip_mods(btf, m[1].type, &did) || did != d->type_id || btf_member_bit_offset(v, 1) % 8)
+		return -EINVAL;
+	d->data_off = btf_member_bit_offset(v, 1) / 8;
+	d->value_size = v->size;
+	if (d->data_off < 8 || d->data_off + d->data_size > d->value_size)
+		return -EINVAL;
+	return 0;
+}
+
+/* Padding of the value type (between/after common and data, and between/after data's members). */
+static int compute_holes(struct st_desc *d)
+{
+	d->data_holes = malloc(d->value_size);
+	if (!d->data_holes)
+		return -ENOMEM;
+	memset(d->data_holes, 1, d->value_size);
+	memset(d->data_holes, 0, 8);
+	for (uint32_t i = 0; i < d->member_cnt; i++)
+		memset(d->data_holes + d->data_off + d->members[i].off, 0, d->members[i].size);
+	return 0;
+}
+
+/* --- members --- */
+
+static const struct btf_type *stub_proto(const struct btf *btf, const struct sops_struct_ops *st_ops,
+					 const char *mname, const void *stub)
+{
+	char name[SOPS_STRUCT_OPS_NAME_MAX * 2];
+	const struct btf_type *f;
+	Dl_info info;
+	int id = -1;
+
+	if (dladdr(stub, &info) && info.dli_sname && info.dli_saddr == stub)
+		id = btf__find_by_name_kind(btf, info.dli_sname, BTF_KIND_FUNC);
+	if (id <= 0) {
+		snprintf(name, sizeof(name), "%s__%s", st_ops->name, mname);
+		id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	}
+	if (id <= 0)
+		return NULL;
+	f = btf__type_by_id(btf, id);
+	f = f ? btf__type_by_id(btf, f->type) : NULL;
+	return f && btf_is_func_proto(f) ? f : NULL;
+}
+
+/* The kernel's prepare_arg_info: __nullable / __ref stub parameters. */
+static int arg_info(const struct btf *btf, const struct sops_struct_ops *st_ops, struct st_member *sm,
+		    const struct btf_type *proto, const void *stub)
+{
+	const struct btf_type *sp = stub_proto(btf, st_ops, sm->name, stub);
+	const struct btf_param *a, *b;
+
+	if (!sp)
+		return -ENOENT;
+	if (btf_vlen(sp) != btf_vlen(proto))
+		return -EINVAL;
+	a = btf_params(proto);
+	b = btf_params(sp);
+	for (uint16_t i = 0; i < btf_vlen(sp) && i < FUNC_MODEL_MAX_ARGS; i++) {
+		const char *pn = btf__name_by_offset(btf, b[i].name_off);
+		uint32_t s1, s2;
+		uint8_t info = 0;
+
+		if (pn && has_suffix(pn, "__nullable"))
+			info = ST_ARG_NULLABLE;
+		else if (pn && has_suffix(pn, "__ref"))
+			info = ST_ARG_REF;
+		if (!info)
+			continue;
+		if (!is_ptr_to_struct(btf, b[i].type, &s2) || !is_ptr_to_struct(btf, a[i].type, &s1) ||
+		    s1 != s2)
+			return -EINVAL;
+		sm->arg_info[i] = info;
+	}
+	return 0;
+}
+
+static int init_member(const struct btf *btf, struct st_desc *d, uint32_t i, struct sops_log *log)
+{
+	const struct btf_member *m = btf_members(d->type) + i;
+	struct st_member *sm = &d->members[i];
+	const struct btf_type *proto, *rt;
+	uint32_t proto_id;
+	const void *stub;
+	int size, err;
+
+	sm->m = m;
+	sm->name = btf__name_by_offset(btf, m->name_off);
+	if (!sm->name || !sm->name[0])
+		return -EOPNOTSUPP;
+	if (btf_member_bitfield_size(d->type, i) || btf_member_bit_offset(d->type, i) % 8)
+		return -EOPNOTSUPP;
+	sm->off = btf_member_bit_offset(d->type, i) / 8;
+	size = btf__resolve_size(btf, m->type);
+	if (size < 0)
+		return -EINVAL;
+	sm->size = (uint32_t)size;
+	if (is_module_ptr(btf, m->type)) {
+		sm->kind = ST_MEMBER_MODULE;
+		return 0;
+	}
+	proto = func_ptr_proto(btf, m->type, &proto_id);
+	if (!proto)
+		return 0;
+	sm->kind = ST_MEMBER_FUNC;
+	d->func_cnt++;
+	memcpy(&stub, (const char *)d->st_ops->cfi_stubs + sm->off, sizeof(stub));
+	if (!stub)
+		return 0; /* not for BPF */
+	if (proto->type) {
+		rt = skip_mods(btf, proto->type, NULL);
+		if (rt && btf_is_ptr(rt) && !is_ptr_to_struct(btf, proto->type, NULL))
+			return -EOPNOTSUPP;
+	}
+	if (func_model_from_btf(btf, proto_id, &sm->model, log))
+		return -EINVAL;
+	err = arg_info(btf, d->st_ops, sm, proto, stub);
+	if (err)
+		return err;
+	sm->supported = true;
+	return 0;
+}
+
+static int desc_init(struct st_owner *o, struct st_desc **out, const struct sops_struct_ops *st_ops)
+{
+	char vname[SOPS_STRUCT_OPS_NAME_MAX + 32];
+	struct sops_log log = { 0 };
+	const struct btf_type *t;
+	struct st_desc *d;
+	int id, vid, err;
+
+	if (strlen(st_ops->name) + strlen(SOPS_STRUCT_OPS_VALUE_PREFIX) >= SOPS_STRUCT_OPS_NAME_MAX)
+		return -EINVAL;
+	if (!st_ops->cfi_stubs)
+		return -EINVAL;
+	id = btf__find_by_name_kind(o->ext, st_ops->name, BTF_KIND_STRUCT);
+	if (id <= 0)
+		return -EINVAL;
+	t = btf__type_by_id(o->ext, id);
+	if (btf_vlen(t) > SOPS_STRUCT_OPS_MAX_MEMBERS)
+		return -EINVAL;
+	snprintf(vname, sizeof(vname), SOPS_STRUCT_OPS_VALUE_PREFIX "%s", st_ops->name);
+	vid = value_type(o, vname, (uint32_t)id, t->size);
+	if (vid < 0)
+		return vid == -ENOMEM ? -ENOMEM : -EINVAL;
+	/* ext may have grown: take the type again (it lives in the owner's own BTF, stable). */
+	t = btf__type_by_id(o->ext, id);
+	d = calloc(1, sizeof(*d) + btf_vlen(t) * sizeof(d->members[0]));
+	if (!d)
+		return -ENOMEM;
+	d->st_ops = st_ops;
+	d->owner = o;
+	d->type = t;
+	d->type_id = (uint32_t)id;
+	d->value_id = (uint32_t)vid;
+	d->data_size = t->size;
+	d->member_cnt = btf_vlen(t);
+	err = check_value_type(o->ext, d);
+	for (uint32_t i = 0; !err && i < d->member_cnt; i++)
+		err = init_member(o->ext, d, i, &log);
+	if (!err)
+		err = compute_holes(d);
+	if (!err && st_ops->init && st_ops->init(o->ext))
+		err = -EINVAL;
+	if (err) {
+		free(d->data_holes);
+		free(d);
+		return err;
+	}
+	*out = d;
+	return 0;
+}
+
+int sops_runtime__register_struct_ops(struct sops_runtime *rt, const struct sops_struct_ops *st_ops,
+				      const struct btf *btf)
+{
+	struct st_rt *st = rt ? st_of(rt) : NULL;
+	struct st_owner *o = NULL;
+	struct st_desc *d, **tab;
+	int err;
+
+	if (!st || !st_ops || !st_ops->name)
+		return -EINVAL;
+	pthread_mutex_lock(&st->lock);
+	if (st_ops->owner) {
+		o = st_ops->owner->owner;
+		if (!o || st_ops->owner->st != st) {
+			err = -EINVAL;
+			goto out;
+		}
+	} else {
+		err = host_owner_locked(st, &o);
+		if (err)
+			goto out;
+	}
+	if (btf && btf != o->own && btf != o->ext) {
+		err = -EINVAL;
+		goto out;
+	}
+	for (uint32_t i = 0; i < o->desc_cnt; i++) {
+		if (o->descs[i]->st_ops == st_ops) {
+			err = -EEXIST;
+			goto out;
+		}
+	}
+	tab = realloc(o->descs, (o->desc_cnt + 1) * sizeof(*tab));
+	if (!tab) {
+		err = -ENOMEM;
+		goto out;
+	}
+	o->descs = tab;
+	err = desc_init(o, &d, st_ops);
+	if (!err)
+		o->descs[o->desc_cnt++] = d;
+out:
+	pthread_mutex_unlock(&st->lock);
+	return err;
+}
+
+int sops_runtime__host_btf_fd(struct sops_runtime *rt)
+{
+	struct st_owner *o;
+	int err, fd;
+
+	if (!rt)
+		return -EINVAL;
+	err = st_host_owner(st_of(rt), &o);
+	if (err)
+		return err;
+	rt_obj_get(&o->rb->obj);
+	fd = rt_handle_install(rt, &o->rb->obj);
+	if (fd < 0)
+		rt_obj_put(&o->rb->obj);
+	return fd;
+}
+
+int sops_runtime__find_struct_ops(struct sops_runtime *rt, const char *name, uint32_t *type_id,
+				  uint32_t *value_id, struct sops_module **mod)
+{
+	struct st_rt *st = rt ? st_of(rt) : NULL;
+	int err = -ENOENT;
+
+	if (!st || !name)
+		return -EINVAL;
+	pthread_mutex_lock(&st->lock);
+	/* The host's BTF first, then modules' in load order (the loader's search order). */
+	for (int pass = 0; err && pass < 2; pass++) {
+		for (uint32_t i = 0; err && i < st->owner_cnt; i++) {
+			struct st_owner *o = st->owners[i];
+
+			if (o->gone || (o == st->host) != (pass == 0))
+				continue;
+			for (uint32_t j = 0; j < o->desc_cnt; j++) {
+				struct st_desc *d = o->descs[j];
+
+				if (strcmp(d->st_ops->name, name))
+					continue;
+				if (type_id)
+					*type_id = d->type_id;
+				if (value_id)
+					*value_id = d->value_id;
+				if (mod)
+					*mod = o->mod;
+				err = 0;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
+	return err;
+}
+
+/* --- kdata accessors --- */
+
+const struct sops_struct_ops *sops_struct_ops_of(const void *kdata)
+{
+	return kdata ? st_map_of_kdata(kdata)->desc->st_ops : NULL;
+}
+
+void *sops_struct_ops_priv(const void *kdata)
+{
+	const struct sops_struct_ops *s = sops_struct_ops_of(kdata);
+
+	return s ? s->priv : NULL;
+}
+
+uint32_t sops_struct_ops_map_id(const void *kdata)
+{
+	return kdata ? st_map_of_kdata(kdata)->map.obj.id : 0;
+}
+
+bool sops_struct_ops_get(const void *kdata)
+{
+	struct st_map *m = st_map_of_kdata(kdata);
+
+	if (!rt_obj_get_not_zero(&m->map.obj))
+		return false;
+	atomic_fetch_add(&m->kref, 1);
+	return true;
+}
+
+void sops_struct_ops_put(const void *kdata)
+{
+	st_map_put_kref(st_map_of_kdata(kdata));
+}
+
+/* --- setup --- */
+
+int st_runtime_init(struct sops_runtime *rt)
+{
+	static const struct rt_hooks hooks = {
+		.struct_ops_link_create = st_link_create,
+		.prog_assoc_struct_ops = st_prog_assoc,
+		.prog_free = st_prog_free,
+		.kfunc_bind = st_kfunc_bind,
+	};
+	struct st_rt *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return -ENOMEM;
+	st->rt = rt;
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_mutex_init(&st->update_mutex, NULL);
+	rt->st = st;
+	rt_register_map_type(rt, SOPS_BPF_MAP_TYPE_STRUCT_OPS, &st_map_ops);
+	rt_register_prog_type(rt, SOPS_BPF_PROG_TYPE_STRUCT_OPS, &st_prog_type_ops);
+	rt_set_hooks(rt, &hooks);
+	return 0;
+}
+
+void st_runtime_fini(struct sops_runtime *rt)
+{
+	struct st_rt *st = rt->st;
+
+	if (!st)
+		return;
+	st_maps_unregister_all(st);
+	do
+		urcu_bp_barrier();
+	while (atomic_load(&rt->pending_free) > 0);
+	st_modules_unload_all(st);
+	for (uint32_t i = 0; i < st->owner_cnt; i++)
+		rt_obj_put(&st->owners[i]->rb->obj);
+	/* Wait for the BTF objects (ext) to go before their bases (modules' own BTF). */
+	do
+		urcu_bp_barrier();
+	while (atomic_load(&rt->pending_free) > 0);
+	for (uint32_t i = 0; i < st->owner_cnt; i++) {
+		struct st_owner *o = st->owners[i];
+
+		if (o->own != o->ext && o != st->host)
+			btf__free(o->own);
+		st_owner_free(o);
+	}
+	free(st->owners);
+	pthread_mutex_destroy(&st->lock);
+	pthread_mutex_destroy(&st->update_mutex);
+	free(st);
+	rt->st = NULL;
+}
