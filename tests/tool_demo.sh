@@ -83,6 +83,12 @@ elif grep -q "loading $tmp/none.o" "$tmp/bad.out" && grep -q "demo FAILED" "$tmp
 else
 	ko "missing policy" "$(cat "$tmp/bad.out")"
 fi
+if "$demo" --quick --swaps 200 >"$tmp/swaps.out" 2>&1 &&
+	grep -Eq '200 more link updates lru <-> lfu, 4 workers calling: median [0-9.]+ us, p99 [0-9.]+ us' "$tmp/swaps.out"; then
+	ok "--swaps: link update latency under load, median and p99"
+else
+	ko "--swaps" "$(tail -n 5 "$tmp/swaps.out")"
+fi
 if "$demo" --threads 0 >/dev/null 2>&1; then
 	ko "bad option" "exit status 0"
 else
