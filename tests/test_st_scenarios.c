@@ -64,21 +64,8 @@ static void verifier_rule(const char *name, int load_err, const char *what)
 				 what);
 }
 
-/*
- * Scenarios waiting for a runtime feature that is not built yet: SKIP only on
- * that feature's exact symptom (@pending), any other outcome is a real result.
- */
 struct env;
 static void s22_verifier(struct env *e);
-
-static void pending_result(const char *name, bool ok, bool pending, const char *feature,
-			   const char *msg)
-{
-	if (!ok && pending)
-		test_result_skip(name, "needs %s, not built yet (%s)", feature, msg);
-	else
-		test_result(name, ok, "%s", msg);
-}
 
 struct bpf_struct_ops_bpf_testmod_ops {
 	struct bpf_struct_ops_common_value common;
@@ -368,20 +355,17 @@ out:
 	return ok;
 }
 
-static bool timers_missing;
-
 static bool s06_07(struct env *e, int which, char *msg)
 {
 	struct sops_object *obj = NULL;
 	struct sops_link *l = NULL;
 	char log[LOGSZ];
 	bool ok = false;
-	int err, bss_fd = -1;
+	int err, bss_fd = -1, timer_fd = -1;
 
 	CK(ENV_OK(e), "env: %s", e ? e->err : "");
 	err = open_load(e, "st_assoc_timer", &obj, log);
-	timers_missing = err && strstr(log, "unknown#169");
-	CK(!err, "load (bpf_timer_* helpers 169-171 needed): %d %s", err, log);
+	CK(!err, "load: %d %s", err, log);
 	struct sops_map *m = map_of(obj, "st_ops_map");
 	struct sops_program *sp = prog_of(obj, "syscall_prog");
 	CK(!(err = sops_program__assoc_struct_ops(sp, m, NULL)), "assoc: %d", err);
@@ -398,7 +382,12 @@ static bool s06_07(struct env *e, int which, char *msg)
 		}
 		CK(v[0] == 1 && v[1] == MAP_A_MAGIC, "timer ran %d times, kfunc returned %d", v[0], v[1]);
 	} else {
-		/* Keep the .bss reachable, then tear down: link, syscall program and map go. */
+		/*
+		 * Keep the .bss reachable and a user reference on timer_map (the
+		 * kernel test keeps its skeleton's: the last one closing would
+		 * cancel the timer), then tear down: link, syscall program and
+		 * struct_ops map go, the struct_ops program is disassociated.
+		 */
 		struct sops_map *b = NULL;
 		while ((b = sops_object__next_map(obj, b)))
 			if (sops_map__kind(b) == SOPS_MAP_BSS)
@@ -407,6 +396,12 @@ static bool s06_07(struct env *e, int which, char *msg)
 		uint32_t len = sizeof(info);
 		CK(b && !sops_map_get_info_by_fd(e->rt, sops_map__handle(b), &info, &len), "bss info");
 		bss_fd = sops_map_get_fd_by_id(e->rt, info.id);
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		CK(!sops_map_get_info_by_fd(e->rt, sops_map__handle(map_of(obj, "timer_map")), &info, &len),
+		   "timer_map info");
+		timer_fd = sops_map_get_fd_by_id(e->rt, info.id);
+		CK(timer_fd > 0, "timer_map by id: %d", timer_fd);
 		sops_link__destroy(l);
 		l = NULL;
 		sops_object__close(obj);
@@ -426,6 +421,8 @@ static bool s06_07(struct env *e, int which, char *msg)
 out:
 	if (bss_fd > 0)
 		sops_close(e->rt, bss_fd);
+	if (timer_fd > 0)
+		sops_close(e->rt, timer_fd);
 	sops_link__destroy(l);
 	sops_object__close(obj);
 	return ok;
@@ -435,7 +432,6 @@ TEST(scn_association)
 {
 	char msg[MSGSZ] = "";
 	struct env *e = env_new(true);
-	bool ok;
 
 	test_result("scn/01-assoc-struct-ops-prog-einval", s01_04(e, 1, msg), "%s", msg);
 	env_free(e), e = env_new(true), msg[0] = 0;
@@ -447,12 +443,9 @@ TEST(scn_association)
 	env_free(e), e = env_new(true), msg[0] = 0;
 	test_result("scn/05-assoc-reuse-poisoned", s05(e, msg), "%s", msg);
 	env_free(e), e = env_new(true), msg[0] = 0;
-	ok = s06_07(e, 6, msg);
-	pending_result("scn/06-assoc-timer-callback", ok, timers_missing, "the bpf_timer helpers", msg);
+	test_result("scn/06-assoc-timer-callback", s06_07(e, 6, msg), "%s", msg);
 	env_free(e), e = env_new(true), msg[0] = 0;
-	ok = s06_07(e, 7, msg);
-	pending_result("scn/07-assoc-timer-after-teardown", ok, timers_missing, "the bpf_timer helpers",
-		       msg);
+	test_result("scn/07-assoc-timer-after-teardown", s06_07(e, 7, msg), "%s", msg);
 	env_free(e);
 }
 
@@ -915,8 +908,6 @@ static int dummy_run(struct env *e, struct sops_object *obj, const char *prog, v
 	return err;
 }
 
-static bool testrun_rules_missing;
-
 static bool s23_28(struct env *e, int which, char *msg)
 {
 	struct sops_object *obj = NULL;
@@ -963,21 +954,20 @@ static bool s23_28(struct env *e, int which, char *msg)
 		err = dummy_run(e, obj, "test_sleepable", args, sizeof(args), &ret);
 		CK(!err && ret == 7, "test_run: %d retval %u", err, ret);
 	} else {
-		uint64_t args[1] = { 0 };
+		uint64_t args[1] = { 0 }, two[2] = { 0, 0 };
 
-		/*
-		 * Without the struct_ops test-run rules (spec 4: ctx_size_in must be
-		 * 8 * args, NULL for a non-nullable pointer is EINVAL) the program
-		 * would dereference NULL: probe the size rule first, never crash.
-		 */
-		uint64_t probe[2] = { 0, 0 };
-
-		err = dummy_run(e, obj, "test_1", probe, sizeof(probe), &ret);
-		testrun_rules_missing = err == 0;
-		CK(err == -EINVAL, "test_1 with a 16-byte ctx: %d, expected -EINVAL (no struct_ops "
-				   "test_run rules; the NULL case is not run, it would crash)", err);
+		/* Spec 4: ctx_size_in must be 8 * the member's arguments. */
+		err = dummy_run(e, obj, "test_1", two, sizeof(two), &ret);
+		CK(err == -EINVAL, "test_1 with a 16-byte ctx: %d, expected -EINVAL", err);
 		err = dummy_run(e, obj, "test_sleepable", args, sizeof(args), &ret);
 		CK(err == -EINVAL, "test_run with NULL non-nullable arg: %d, expected -EINVAL", err);
+		/* Test runs are for bpf_dummy_ops programs only (spec 4). */
+		sops_object__close(obj);
+		obj = NULL;
+		err = open_load(e, "st_tcp_update", &obj, log);
+		CK(!err, "load st_tcp_update: %d %s", err, log);
+		err = dummy_run(e, obj, "ca_update_1_init", args, sizeof(args), &ret);
+		CK(err == -EOPNOTSUPP, "tcp_congestion_ops test_run: %d, expected -EOPNOTSUPP", err);
 	}
 	ok = true;
 out:
@@ -1021,14 +1011,9 @@ TEST(scn_dummy_ops)
 	RUN("scn/26-dummy-test-run-five-args", s23_28(e, 26, msg));
 	RUN("scn/27-dummy-sleepable-test-run", s23_28(e, 27, msg));
 	msg[0] = 0;
-	{
-		bool ok = s23_28(e, 28, msg);
-
-		pending_result("scn/28-dummy-sleepable-null-einval", ok, testrun_rules_missing,
-			       "the struct_ops test_run rules", msg);
-		env_free(e);
-		e = env_new(true);
-	}
+	test_result("scn/28-dummy-sleepable-null-einval", s23_28(e, 28, msg), "%s", msg);
+	env_free(e);
+	e = env_new(true);
 	RUN("scn/29-dummy-sleepable-on-test_2",
 	    s_load_fails(e, "st_dummy_fail_sleep",
 			 "attach to unsupported member test_2 of struct bpf_dummy_ops", msg));
@@ -1660,6 +1645,118 @@ TEST(scn_bpf_layer)
 		test_result(names[i], s45_52(e, 45 + i, msg), "%s", msg);
 		env_free(e);
 	}
+}
+
+/*
+ * sops_object__close() of an object loaded into a runtime closes its handles
+ * (as libbpf closes its fds): with links gone, no map, program or link is
+ * left, and the BTF objects are back to the runtime's own (host, module).
+ * The timer object closes with an armed 500 ms timer: it is cancelled with
+ * the last user reference on its map.
+ */
+TEST(st_object_close_drops_handles)
+{
+	static const char *const names[] = { "st_dummy", "st_tcp_update", "st_assoc_timer", "st_maybe_null" };
+	struct env *e = env_new(true);
+	char log[LOGSZ];
+
+	T_ASSERT(ENV_OK(e));
+	long btfs = sops_runtime__live_objects(e->rt, SOPS_OBJ_BTF);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct sops_object *obj = NULL;
+		struct sops_link *l = NULL;
+		int err = open_load(e, names[i], &obj, log);
+
+		if (err)
+			T_FAIL("%s: %d %s", names[i], err, log);
+		T_ASSERT(sops_runtime__live_objects(e->rt, SOPS_OBJ_MAP) > 0);
+		if (!strcmp(names[i], "st_assoc_timer")) {
+			struct sops_program *sp = prog_of(obj, "syscall_prog");
+			struct st_ops_args args = { .b = 1 };
+			uint64_t ret = 0;
+
+			T_EQ(sops_program__assoc_struct_ops(sp, map_of(obj, "st_ops_map"), NULL), 0);
+			T_EQ(sops_map__attach_struct_ops(map_of(obj, "st_ops_map"), &l), 0);
+			T_EQ(sops_prog_run(e->rt, sops_program__handle(sp), &args, sizeof(args), &ret), 0);
+			T_EQ((int)ret, MAP_A_MAGIC);
+			sops_link__destroy(l);
+		}
+		sops_object__close(obj);
+		T_EQ(sops_runtime__live_objects(e->rt, SOPS_OBJ_MAP), 0);
+		T_EQ(sops_runtime__live_objects(e->rt, SOPS_OBJ_PROG), 0);
+		T_EQ(sops_runtime__live_objects(e->rt, SOPS_OBJ_LINK), 0);
+		T_EQ(sops_runtime__live_objects(e->rt, SOPS_OBJ_BTF), btfs);
+	}
+	env_free(e);
+}
+
+/*
+ * A loaded program calling a module's kfunc pins the module (the kernel's
+ * module reference for kfunc BTF): unload is EBUSY until the program is
+ * freed; unload then unregisters the module's kfuncs, and the object no
+ * longer loads.
+ */
+TEST(st_module_kfunc_pins_module)
+{
+	struct env *e = env_new(true);
+	struct sops_object *obj = NULL;
+	char log[LOGSZ];
+	long base;
+	int err;
+
+	T_ASSERT(ENV_OK(e) && e->mod);
+	base = sops_module__refcnt(e->mod);
+	T_ASSERT(sops_runtime__find_kfunc_id(e->rt, "bpf_kfunc_multi_st_ops_test_1_assoc") > 0);
+	err = open_load(e, "st_assoc", &obj, log);
+	if (err)
+		T_FAIL("load st_assoc: %d %s", err, log);
+	/* Its maps pin the module too: count the programs' references alone. */
+	T_ASSERT(sops_module__refcnt(e->mod) > base);
+	T_EQ(sops_runtime__unload_module(e->rt, e->mod), -EBUSY);
+	sops_object__close(obj);
+	obj = NULL;
+	T_EQ(sops_runtime__live_objects(e->rt, SOPS_OBJ_PROG), 0);
+	T_EQ(sops_module__refcnt(e->mod), base);
+	T_EQ(sops_runtime__unload_module(e->rt, e->mod), 0);
+	e->mod = NULL;
+	T_EQ(sops_runtime__find_kfunc_id(e->rt, "bpf_kfunc_multi_st_ops_test_1_assoc"), -ENOENT);
+	T_ASSERT(open_load(e, "st_assoc", &obj, log) != 0);
+	sops_object__close(obj);
+	env_free(e);
+}
+
+/* Only a syscall program that calls the module's kfunc: the program alone pins the module. */
+TEST(st_module_kfunc_prog_ref)
+{
+	struct env *e = env_new(true);
+	struct sops_object *obj = NULL;
+	struct sops_program *p;
+	char log[LOGSZ];
+	long base;
+	int err;
+
+	T_ASSERT(ENV_OK(e) && e->mod);
+	base = sops_module__refcnt(e->mod);
+	T_EQ(obj_open("st_assoc_timer", &obj), 0);
+	for (p = sops_object__next_program(obj, NULL); p; p = sops_object__next_program(obj, p))
+		sops_program__set_autoload(p, !strcmp(sops_program__name(p), "syscall_prog"));
+	sops_map__set_autocreate(map_of(obj, "st_ops_map"), false);
+	{
+		struct sops_object_load_opts lo = { .sz = sizeof(lo), .runtime = e->rt, .log_buf = log,
+						    .log_size = sizeof(log) };
+
+		err = sops_object__load(obj, &lo);
+	}
+	if (err)
+		T_FAIL("load: %d %s", err, log);
+	T_EQ(sops_module__refcnt(e->mod), base + 1);
+	T_EQ(sops_runtime__unload_module(e->rt, e->mod), -EBUSY);
+	sops_object__close(obj);
+	T_EQ(sops_runtime__live_objects(e->rt, SOPS_OBJ_PROG), 0);
+	T_EQ(sops_module__refcnt(e->mod), base);
+	T_EQ(sops_runtime__unload_module(e->rt, e->mod), 0);
+	e->mod = NULL;
+	env_free(e);
 }
 
 #else /* no struct_ops.h yet */

@@ -214,17 +214,8 @@ static int map_dump(int argc, char **argv)
 			goto out;
 		}
 	}
-	{
-		struct tool_load_ctx lc = { rt };
-		struct sops_object_load_ops ops = { &lc, tool_create_map, tool_load_prog };
-		struct sops_object_load_opts lo = { .sz = sizeof(lo), .ops = &ops };
-
-		err = sops_object__load(obj, &lo);
-	}
-	if (err) {
-		fprintf(stderr, "structops: loading %s: %s\n", file, strerror(-err));
+	if (tool_load_object(obj, file, rt))
 		goto out;
-	}
 	for (int r = 0; r < run_cnt; r++) {
 		struct sops_test_run_opts o = { .sz = sizeof(o), .ctx_in = ctx, .ctx_size_in = ctx_len,
 						.repeat = (int)repeat };

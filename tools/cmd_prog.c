@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd_prog.c - `structops prog run FILE.o PROG`: load an object into a fresh
- * runtime (maps created, global data written, only PROG loaded) and run PROG
- * through PROG_TEST_RUN, printing its return value and average duration.
+ * runtime (the library's path: maps created, global data written, only PROG
+ * loaded) and run PROG through PROG_TEST_RUN, printing its return value and
+ * average duration.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,46 +27,17 @@ static void usage(FILE *out)
 		"is the interpreter's checked mode.\n");
 }
 
-int tool_create_map(void *ctx, struct sops_map *m)
+int tool_load_object(struct sops_object *obj, const char *file, struct sops_runtime *rt)
 {
-	struct tool_load_ctx *lc = ctx;
-	struct sops_map_create_opts o = { .sz = sizeof(o), .map_flags = sops_map__map_flags(m) };
-	size_t size = 0;
-	void *init;
-	int fd;
+	char log[4096] = "";
+	struct sops_object_load_opts lo = { .sz = sizeof(lo), .runtime = rt, .log_buf = log,
+					    .log_size = sizeof(log) };
+	int err = sops_object__load(obj, &lo);
 
-	fd = sops_map_create(lc->rt, sops_map__type(m), sops_map__name(m), sops_map__key_size(m),
-			     sops_map__value_size(m), sops_map__max_entries(m), &o);
-	if (fd < 0)
-		return fd;
-	init = sops_map__initial_value(m, &size);
-	if (init && size) {
-		uint32_t key = 0;
-		int err = sops_map_update_elem(lc->rt, fd, &key, init, 0);
-
-		if (err) {
-			sops_close(lc->rt, fd);
-			return err;
-		}
-	}
-	return fd;
-}
-
-int tool_load_prog(void *ctx, struct sops_program *p)
-{
-	struct tool_load_ctx *lc = ctx;
-	static char log[4096];
-	struct sops_prog_load_opts o = { .sz = sizeof(o), .log_buf = log, .log_size = sizeof(log),
-					 .expected_attach_type = sops_program__expected_attach_type(p),
-					 .attach_btf_id = sops_program__attach_btf_id(p),
-					 .prog_flags = sops_program__flags(p) };
-	int fd = sops_prog_load(lc->rt, (enum sops_bpf_prog_type)sops_program__type(p),
-				sops_program__name(p), "GPL", sops_program__insns(p),
-				sops_program__insn_cnt(p), &o);
-
-	if (fd < 0)
-		fprintf(stderr, "structops: loading %s: %s\n%s", sops_program__name(p), strerror(-fd), log);
-	return fd;
+	if (err)
+		fprintf(stderr, "structops: loading %s: %s%s%s\n", file, strerror(-err), log[0] ? ": " : "",
+			log);
+	return err;
 }
 
 int tool_parse_hex(const char *s, uint8_t **out, uint32_t *len)
@@ -169,17 +141,8 @@ static int prog_run(int argc, char **argv)
 		fprintf(stderr, "structops: %s: no program named %s\n", file, name);
 		goto out;
 	}
-	{
-		struct tool_load_ctx lc = { rt };
-		struct sops_object_load_ops ops = { &lc, tool_create_map, tool_load_prog };
-		struct sops_object_load_opts lo = { .sz = sizeof(lo), .ops = &ops };
-
-		err = sops_object__load(obj, &lo);
-	}
-	if (err) {
-		fprintf(stderr, "structops: loading %s: %s\n", file, strerror(-err));
+	if (tool_load_object(obj, file, rt))
 		goto out;
-	}
 	{
 		struct sops_test_run_opts o = { .sz = sizeof(o), .ctx_in = ctx, .ctx_size_in = ctx_len,
 						.data_in = data, .data_size_in = (uint32_t)data_len,

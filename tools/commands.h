@@ -31,18 +31,13 @@ int cmd_prog(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 
 /*
- * cmd_prog.c, shared with cmd_map.c: sops_object_load_ops callbacks that create
- * an object's maps (global data written) and load its programs into lc->rt
- * (ctx: a struct tool_load_ctx), and a hex string parser (0 or -EINVAL/-ENOMEM).
+ * cmd_prog.c, shared with cmd_map.c: load @obj into @rt through the library
+ * (sops_object__load with .runtime; errors printed with the load log), and a
+ * hex string parser (0 or -EINVAL/-ENOMEM).
  */
-struct sops_map;
-struct sops_program;
+struct sops_object;
 struct sops_runtime;
-struct tool_load_ctx {
-	struct sops_runtime *rt;
-};
-int tool_create_map(void *ctx, struct sops_map *m);
-int tool_load_prog(void *ctx, struct sops_program *p);
+int tool_load_object(struct sops_object *obj, const char *file, struct sops_runtime *rt);
 int tool_parse_hex(const char *s, uint8_t **out, uint32_t *len);
 
 /*

@@ -108,7 +108,12 @@ SOPS_API int sops_object__open_file(const char *path, const struct sops_object_o
 SOPS_API int sops_object__open_mem(const void *data, size_t size,
 				   const struct sops_object_open_opts *opts, struct sops_object **obj);
 
-/* sops_object__close - free @obj and its programs and maps (NULL is fine). */
+/*
+ * sops_object__close - free @obj and its programs and maps (NULL is fine).
+ * An object loaded into a runtime (.runtime) also closes its handles there,
+ * as libbpf closes its fds: maps and programs nothing else holds (links,
+ * registrations, other handles, programs using a map) are freed.
+ */
 SOPS_API void sops_object__close(struct sops_object *obj);
 
 /* The object's name, its license string ("" when none), its BTF (NULL when none). */

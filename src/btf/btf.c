@@ -5,13 +5,15 @@
  * libbpf parses (btf__new, btf__new_split) and checks the header and that each
  * type record fits; btf_validate() adds the checks a walker of hostile input
  * needs: referenced ids exist, names resolve, by-value reference chains have
- * no loops. ELF files are read with libelf to find .BTF, from a path or from
+ * no loops, and no reference chain is deep enough to exhaust a recursive
+ * walker's stack. ELF files are read with libelf to find .BTF, from a path or from
  * memory. See include/structops/btf.h.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -254,6 +256,101 @@ out:
 	return err;
 }
 
+/*
+ * libbpf's type walkers (btf_dump's ordering among them) recurse along type
+ * references, so a hostile BTF with a chain thousands of types long would
+ * exhaust the stack inside libbpf. They follow every reference, but stop at
+ * a struct or union reached through a pointer (a forward declaration does
+ * there). check_depth() walks the same edges, with that "through a pointer"
+ * state as part of the node, and bounds the chains. Real BTF stays far below.
+ */
+#define BTF_MAX_REF_DEPTH 256
+
+static __u32 ref_edge_cnt(const struct btf_type *t, bool through_ptr)
+{
+	switch (btf_kind(t)) {
+	case BTF_KIND_PTR:
+		return 1;
+	case BTF_KIND_FUNC_PROTO:
+		return 1 + btf_vlen(t);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return through_ptr ? 0 : btf_vlen(t);
+	default:
+		return edge_cnt(t);
+	}
+}
+
+static __u32 ref_edge(const struct btf_type *t, __u32 i)
+{
+	if (btf_kind(t) == BTF_KIND_FUNC_PROTO)
+		return i ? btf_params(t)[i - 1].type : t->type;
+	return edge(t, i);
+}
+
+/* Iterative post-order over (type, through-pointer) nodes: loops and over-long chains fail. */
+static int check_depth(struct vctx *v)
+{
+	__u32 n = 2 * (v->cnt - v->start), sp = 0;
+	unsigned char *state = calloc(n ? n : 1, 1); /* 0 new, 1 on stack, 2 done */
+	uint16_t *depth = calloc(n ? n : 1, sizeof(*depth));
+	struct frame { __u32 node, next; } *stack = calloc(n ? n : 1, sizeof(*stack));
+	int err = 0;
+
+	if (!state || !depth || !stack) {
+		err = log_err(v->log, -ENOMEM, "out of memory validating BTF");
+		goto out;
+	}
+	for (__u32 root = 0; root < n && !err; root += 2) {
+		if (state[root])
+			continue;
+		state[root] = 1;
+		stack[sp++] = (struct frame){ root, 0 };
+		while (sp && !err) {
+			struct frame *f = &stack[sp - 1];
+			__u32 id = v->start + f->node / 2, to, child;
+			bool tp = f->node & 1;
+			const struct btf_type *t = btf__type_by_id(v->btf, id);
+
+			if (f->next >= ref_edge_cnt(t, tp)) {
+				state[f->node] = 2;
+				sp--;
+				if (sp && depth[f->node] + 1 > depth[stack[sp - 1].node])
+					depth[stack[sp - 1].node] = depth[f->node] + 1;
+				continue;
+			}
+			to = ref_edge(t, f->next++);
+			if (to < v->start)
+				continue; /* void or a base type: validated with the base */
+			child = 2 * (to - v->start) + (tp || btf_is_ptr(t));
+			if (state[child] == 1) {
+				err = log_err(v->log, -EINVAL,
+					      "BTF type [%u] refers to itself through [%u] without a named struct between",
+					      to, id);
+			} else if (state[child] == 2) {
+				if (depth[child] + 1 > depth[f->node])
+					depth[f->node] = depth[child] + 1;
+			} else if (sp >= BTF_MAX_REF_DEPTH) {
+				err = log_err(v->log, -EINVAL,
+					      "BTF type [%u] starts a reference chain deeper than %d types",
+					      v->start + root / 2, BTF_MAX_REF_DEPTH);
+			} else {
+				state[child] = 1;
+				stack[sp++] = (struct frame){ child, 0 };
+			}
+			if (!err && depth[f->node] > BTF_MAX_REF_DEPTH)
+				err = log_err(v->log, -EINVAL,
+					      "BTF type [%u] starts a reference chain deeper than %d types", id,
+					      BTF_MAX_REF_DEPTH);
+		}
+	}
+out:
+	free(state);
+	free(depth);
+	free(stack);
+	return err;
+}
+
 int btf_validate(const struct btf *btf, struct sops_log *log)
 {
 	const struct btf *base = btf__base_btf(btf);
@@ -268,7 +365,8 @@ int btf_validate(const struct btf *btf, struct sops_log *log)
 		if ((err = validate_type(&v, id, t)))
 			return err;
 	}
-	return check_loops(&v);
+	err = check_loops(&v);
+	return err ? err : check_depth(&v);
 }
 
 struct sops_btf *btf_wrap(struct btf *btf, const struct sops_btf *base)
@@ -387,6 +485,23 @@ int sops_btf__load_mem(const void *data, size_t size, const struct sops_btf_opts
 	return err;
 }
 
+/* Reads @size bytes from offset 0; files like /sys/kernel/btf/vmlinux hand them out in pieces. */
+static int read_all(int fd, void *buf, size_t size)
+{
+	size_t done = 0;
+
+	while (done < size) {
+		ssize_t n = pread(fd, (char *)buf + done, size - done, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
 int sops_btf__load_file(const char *path, const struct sops_btf_opts *opts, struct sops_btf **btf)
 {
 	struct sops_log log = { OPTS_GET(opts, log_buf, NULL), OPTS_GET(opts, log_size, 0), 0 };
@@ -417,7 +532,7 @@ int sops_btf__load_file(const char *path, const struct sops_btf_opts *opts, stru
 			err = log_err(&log, end < 0 ? -errno : -E2BIG, "%s: cannot size the file", path);
 		} else if (!(buf = malloc(end ? end : 1))) {
 			err = log_err(&log, -ENOMEM, "out of memory");
-		} else if (pread(fd, buf, end, 0) != end) {
+		} else if (read_all(fd, buf, (size_t)end)) {
 			err = log_err(&log, -EIO, "%s: short read", path);
 		} else {
 			err = btf_parse_raw(buf, end, base, &log, btf);

@@ -31,6 +31,16 @@ long rt_safe_copy_str(char *dst, const void *src, size_t n);
 /* prog.c: run a callback subprogram (bpf_loop, for_each_map_elem); 1 stops on a fault. */
 uint64_t rt_callback_call(struct rt_callback *cb, uint64_t r1, uint64_t r2, uint64_t r3,
 			  uint64_t r4, uint64_t r5);
+/* prog.c: run @cb once with r1..r5 = @args; a checked run may also touch @regions. 0 or -errno. */
+int rt_callback_call_mem(struct rt_callback *cb, const uint64_t args[5],
+			 const struct sops_mem_region *regions, size_t region_cnt, uint64_t *retval);
+/* prog.c: the program @cb belongs to. */
+struct sops_prog *rt_callback_prog(const struct rt_callback *cb);
+/* timer.c: bpf_timer_init/set_callback/start/cancel (ids 169-172). */
+HELPER(rt_helper_timer_init);
+HELPER(rt_helper_timer_set_callback);
+HELPER(rt_helper_timer_start);
+HELPER(rt_helper_timer_cancel);
 /* prog.c: whether @cb is one of @prog's callbacks. */
 bool rt_prog_owns_callback(const struct sops_prog *prog, const struct rt_callback *cb);
 

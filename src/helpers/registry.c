@@ -84,6 +84,7 @@ out:
 
 int sops_runtime__register_kfunc(struct sops_runtime *rt, const struct sops_kfunc_desc *desc)
 {
+	struct rt_btf *btf = NULL;
 	struct rt_kfunc_entry *k;
 	bool fail = false;
 	int err = 0;
@@ -91,10 +92,16 @@ int sops_runtime__register_kfunc(struct sops_runtime *rt, const struct sops_kfun
 	if (!rt || !desc || !OPTS_VALID(desc, sops_kfunc_desc) || !desc->fn || !desc->name ||
 	    !desc->btf_id)
 		return -EINVAL;
+	if (OPTS_GET(desc, btf_fd, 0)) {
+		struct rt_obj *o;
+
+		if (rt_handle_get(rt, desc->btf_fd, SOPS_OBJ_BTF, &o))
+			return -EINVAL;
+		btf = caa_container_of(o, struct rt_btf, obj);
+	}
 	pthread_mutex_lock(&rt->reg_lock);
 	for (uint32_t i = 0; i < rt->kfunc_cnt; i++) {
-		if (rt->kfuncs[i].d.btf_id == desc->btf_id &&
-		    rt->kfuncs[i].d.btf_fd == OPTS_GET(desc, btf_fd, 0)) {
+		if (rt->kfuncs[i].d.btf_id == desc->btf_id && rt->kfuncs[i].btf == btf) {
 			err = -EEXIST;
 			goto out;
 		}
@@ -118,10 +125,49 @@ int sops_runtime__register_kfunc(struct sops_runtime *rt, const struct sops_kfun
 	}
 	k->d.name = k->name;
 	k->d.st_ops_name = k->st_ops_name;
+	k->btf = btf;
+	btf = NULL;
 	rt->kfunc_cnt++;
 out:
 	pthread_mutex_unlock(&rt->reg_lock);
+	if (btf)
+		rt_obj_put(&btf->obj);
 	return err;
+}
+
+void rt_kfuncs_unregister_btf(struct sops_runtime *rt, struct rt_btf *btf)
+{
+	uint32_t n = 0;
+
+	if (!btf)
+		return;
+	pthread_mutex_lock(&rt->reg_lock);
+	for (uint32_t i = 0; i < rt->kfunc_cnt; i++) {
+		struct rt_kfunc_entry *k = &rt->kfuncs[i];
+
+		if (k->btf != btf) {
+			rt->kfuncs[n++] = *k;
+			continue;
+		}
+		free(k->name);
+		free(k->st_ops_name);
+		rt_obj_put(&k->btf->obj);
+	}
+	rt->kfunc_cnt = n;
+	pthread_mutex_unlock(&rt->reg_lock);
+}
+
+void rt_kfuncs_free(struct sops_runtime *rt)
+{
+	for (uint32_t i = 0; i < rt->kfunc_cnt; i++) {
+		free(rt->kfuncs[i].name);
+		free(rt->kfuncs[i].st_ops_name);
+		if (rt->kfuncs[i].btf)
+			rt_obj_put(&rt->kfuncs[i].btf->obj);
+	}
+	free(rt->kfuncs);
+	rt->kfuncs = NULL;
+	rt->kfunc_cnt = 0;
 }
 
 int sops_runtime__find_kfunc_id(struct sops_runtime *rt, const char *name)
@@ -217,45 +263,31 @@ int rt_helpers_for_prog(struct sops_runtime *rt, const struct sops_prog *prog,
 	return 0;
 }
 
-/* Two BTF handles name the same BTF object (handle numbers may differ). */
-static bool same_btf(struct sops_runtime *rt, int a, int b)
-{
-	struct rt_obj *oa, *ob;
-	bool same;
-
-	if (a == b)
-		return true;
-	if (!a || !b || rt_handle_get(rt, a, SOPS_OBJ_BTF, &oa))
-		return false;
-	if (rt_handle_get(rt, b, SOPS_OBJ_BTF, &ob)) {
-		rt_obj_put(oa);
-		return false;
-	}
-	same = oa == ob;
-	rt_obj_put(oa);
-	rt_obj_put(ob);
-	return same;
-}
-
 int rt_kfunc_resolve(struct sops_prog *prog, const int *fd_array, uint32_t fd_array_cnt,
 		     int32_t btf_id, int16_t btf_slot, sops_kfunc_fn *fn)
 {
 	struct sops_runtime *rt = prog->obj.rt;
 	const char *st_type = rt_prog_st_ops_type(prog);
-	int btf_fd = 0, err = -EINVAL;
+	struct rt_btf *btf = NULL, *pin = NULL;
+	int err = -EINVAL;
 
 	if (btf_slot < 0)
 		return -EINVAL;
 	if (btf_slot) {
+		struct rt_obj *o;
+
 		if (!fd_array || (fd_array_cnt && (uint32_t)btf_slot >= fd_array_cnt))
 			return -EINVAL;
-		btf_fd = fd_array[btf_slot];
+		/* Matched by BTF object: handle numbers differ between holders. */
+		if (!fd_array[btf_slot] || rt_handle_get(rt, fd_array[btf_slot], SOPS_OBJ_BTF, &o))
+			return -EINVAL;
+		btf = caa_container_of(o, struct rt_btf, obj);
 	}
 	pthread_mutex_lock(&rt->reg_lock);
 	for (uint32_t i = 0; i < rt->kfunc_cnt; i++) {
 		const struct sops_kfunc_desc *d = &rt->kfuncs[i].d;
 
-		if (d->btf_id != (uint32_t)btf_id || !same_btf(rt, d->btf_fd, btf_fd))
+		if (d->btf_id != (uint32_t)btf_id || rt->kfuncs[i].btf != btf)
 			continue;
 		/* The kernel: a kfunc not in the program type's set is "calling kernel function is not allowed". */
 		if (!type_matches(d->prog_types, prog->type) || !st_ops_matches(d->st_ops_name, st_type)) {
@@ -266,8 +298,14 @@ int rt_kfunc_resolve(struct sops_prog *prog, const int *fd_array, uint32_t fd_ar
 		err = 0;
 		if (d->flags & SOPS_KF_IMPLICIT_PROG)
 			err = rt->hooks.kfunc_bind ? rt->hooks.kfunc_bind(prog, d, fn) : -EINVAL;
+		pin = btf;
 		break;
 	}
 	pthread_mutex_unlock(&rt->reg_lock);
+	/* A module's kfunc: the program pins the module (its code must stay). */
+	if (!err && pin && rt->hooks.kfunc_pin)
+		err = rt->hooks.kfunc_pin(prog, pin);
+	if (btf)
+		rt_obj_put(&btf->obj);
 	return err;
 }

@@ -179,10 +179,13 @@ struct sops_object {
 
 /*
  * Load into opts->runtime with the library's own map/program callbacks
- * (st_user.c). Weak: builds of the loader alone (the fuzz target) lack it.
+ * (st_user.c). A strong reference, so that static links (the tool) pull the
+ * struct_ops layer in; builds of the loader alone (the fuzz target) provide
+ * a stub that returns -EOPNOTSUPP.
  */
-int st_object_load(struct sops_object *obj, const struct sops_object_load_opts *opts)
-	__attribute__((weak));
+int st_object_load(struct sops_object *obj, const struct sops_object_load_opts *opts);
+/* Close the handles st_object_load made (sops_object__close; the stub does nothing). */
+void st_object_close(struct sops_object *obj);
 
 /* elf.c */
 int elf_open(struct sops_object *obj);

@@ -32,6 +32,8 @@ void sops_object__close(struct sops_object *obj)
 {
 	if (!obj)
 		return;
+	if (obj->rt)
+		st_object_close(obj); /* the handles it made in the runtime */
 	for (size_t i = 0; i < obj->prog_cnt; i++)
 		prog_free(obj->progs[i]);
 	for (size_t i = 0; i < obj->map_cnt; i++) {
@@ -244,8 +246,6 @@ int sops_object__load(struct sops_object *obj, const struct sops_object_load_opt
 	if (!obj || !OPTS_VALID(opts, sops_object_load_opts))
 		return log_err(&log, -EINVAL, "invalid arguments");
 	if (OPTS_GET(opts, runtime, NULL) && !OPTS_GET(opts, ops, NULL) && !obj->loaded) {
-		if (!st_object_load)
-			return log_err(&log, -EOPNOTSUPP, "built without the struct_ops layer");
 		return st_object_load(obj, opts);
 	}
 	if (obj->loaded)

@@ -115,6 +115,8 @@ static long array_update(struct rt_map *map, const void *key, const void *value,
 		return -EEXIST; /* every element of an array always exists */
 	slot = to_array(map)->percpu ? percpu_array_lookup(map, key) : array_lookup(map, key);
 	memcpy(slot, value, map->value_size);
+	/* An update cancels and frees the element's timer, as the kernel's. */
+	rt_timer_elem_free(map, *(const uint32_t *)key);
 	return 0;
 }
 
@@ -234,7 +236,32 @@ static int array_gen_lookup(struct rt_map *map, struct sops_insn *insns)
 	return (int)(p - insns);
 }
 
+static uint32_t array_elem_cnt(struct rt_map *map)
+{
+	return map->max_entries;
+}
+
+static bool array_elem_of(struct rt_map *map, const void *value, uint32_t *idx)
+{
+	struct rt_array *a = to_array(map);
+	uintptr_t lo = (uintptr_t)a->values, v = (uintptr_t)value;
+
+	if (v < lo || v - lo >= a->values_size || (v - lo) % a->elem_size)
+		return false;
+	*idx = (uint32_t)((v - lo) / a->elem_size);
+	return true;
+}
+
+static void *array_elem_key(struct rt_map *map, uint32_t idx, void *buf)
+{
+	*(uint32_t *)buf = idx;
+	return buf;
+}
+
 const struct rt_map_ops rt_array_ops = {
+	.elem_cnt = array_elem_cnt,
+	.elem_of = array_elem_of,
+	.elem_key = array_elem_key,
 	.alloc_check = array_alloc_check,
 	.alloc = array_alloc,
 	.free = array_free,

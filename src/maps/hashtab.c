@@ -358,8 +358,10 @@ static struct htab_elem *lru_evict(struct rt_htab *h)
 		spin_unlock(&b->lock);
 	}
 	pthread_mutex_unlock(&h->evict_lock);
-	if (got)
+	if (got) {
 		atomic_fetch_sub(&h->count, 1);
+		rt_timer_elem_free(&h->map, got->idx);
+	}
 	return got;
 }
 
@@ -483,8 +485,12 @@ unlock:
 	spin_unlock(&b->lock);
 	if (e) /* LRU element not used */
 		fl_push(h, e);
-	if (old && !err && atomic_load_explicit(&old->state, memory_order_relaxed) == ELEM_FREE)
+	if (old && !err && atomic_load_explicit(&old->state, memory_order_relaxed) == ELEM_FREE) {
+		rt_timer_elem_free(map, old->idx);
 		fl_push(h, old);
+	} else if (old && !err) {
+		rt_timer_elem_free(map, old->idx); /* overwritten in place */
+	}
 	return err;
 }
 
@@ -520,6 +526,7 @@ static int do_delete(struct rt_map *map, const void *key, void *value_out)
 	atomic_store_explicit(&e->state, ELEM_FREE, memory_order_relaxed);
 	spin_unlock(&b->lock);
 	atomic_fetch_sub(&h->count, 1);
+	rt_timer_elem_free(map, e->idx);
 	fl_push(h, e);
 	return 0;
 }
@@ -738,6 +745,28 @@ static void htab_free(struct rt_map *map)
 	free(h);
 }
 
+/* Timers (non-per-CPU types): an element's value slot is its index in the pool. */
+static uint32_t htab_elem_cnt(struct rt_map *map)
+{
+	return to_htab(map)->n_elems;
+}
+
+static bool htab_elem_of(struct rt_map *map, const void *value, uint32_t *idx)
+{
+	struct rt_htab *h = to_htab(map);
+	uintptr_t lo = (uintptr_t)h->values, v = (uintptr_t)value;
+
+	if (h->percpu || v < lo || v - lo >= h->values_size || (v - lo) % h->value_stride)
+		return false;
+	*idx = (uint32_t)((v - lo) / h->value_stride);
+	return true;
+}
+
+static void *htab_elem_key(struct rt_map *map, uint32_t idx, void *buf)
+{
+	return elem_at(to_htab(map), idx)->key;
+}
+
 #define HTAB_OPS(extra...)                                                                         \
 	{                                                                                          \
 		.alloc_check = htab_alloc_check, .alloc = htab_alloc, .free = htab_free,           \
@@ -748,7 +777,8 @@ static void htab_free(struct rt_map *map)
 		.for_each = htab_for_each, extra                                                   \
 	}
 
-const struct rt_map_ops rt_htab_ops = HTAB_OPS();
-const struct rt_map_ops rt_lru_htab_ops = HTAB_OPS();
+#define TIMER_OPS .elem_cnt = htab_elem_cnt, .elem_of = htab_elem_of, .elem_key = htab_elem_key
+const struct rt_map_ops rt_htab_ops = HTAB_OPS(TIMER_OPS);
+const struct rt_map_ops rt_lru_htab_ops = HTAB_OPS(TIMER_OPS);
 const struct rt_map_ops rt_percpu_htab_ops = HTAB_OPS(.lookup_percpu_elem = htab_lookup_percpu);
 const struct rt_map_ops rt_lru_percpu_htab_ops = HTAB_OPS(.lookup_percpu_elem = htab_lookup_percpu);

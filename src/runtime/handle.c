@@ -9,6 +9,9 @@
  * close, growth) serialize on handle_lock; a grown table replaces the old one
  * and the old one is freed after a grace period.
  *
+ * Map handles are also the map's user references (usercnt): when the last
+ * one closes, the map's timers are cancelled and freed (timer.c).
+ *
  * Ids: per kind, a sorted array under id_lock (id operations are rare host
  * calls). Ids are allocated increasing from 1 and never reused while the
  * counter has not wrapped, like the kernel's cyclic idr.
@@ -172,6 +175,8 @@ int rt_handle_install(struct sops_runtime *rt, struct rt_obj *obj)
 		return err;
 	}
 	t = atomic_load(&rt->htab);
+	if (obj->kind == SOPS_OBJ_MAP) /* a user reference (the kernel's usercnt) */
+		atomic_fetch_add(&caa_container_of(obj, struct rt_map, obj)->usercnt, 1);
 	atomic_store_explicit(&t->slot[fd], obj, memory_order_release);
 	atomic_fetch_add(&rt->open_handles, 1);
 	pthread_mutex_unlock(&rt->handle_lock);
@@ -220,6 +225,13 @@ int rt_handle_close(struct sops_runtime *rt, int fd)
 	pthread_mutex_unlock(&rt->handle_lock);
 	if (!obj)
 		return -EBADF;
+	if (obj->kind == SOPS_OBJ_MAP) {
+		struct rt_map *map = caa_container_of(obj, struct rt_map, obj);
+
+		/* The last user reference: the map's timers are cancelled and freed. */
+		if (atomic_fetch_sub(&map->usercnt, 1) == 1)
+			rt_timers_map_release(map);
+	}
 	rt_obj_put(obj);
 	return 0;
 }

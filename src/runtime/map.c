@@ -47,6 +47,7 @@ static void map_obj_free(struct rt_obj *obj)
 	struct rt_map *map = caa_container_of(obj, struct rt_map, obj);
 	struct rt_btf *btf = map->btf;
 
+	rt_map_timers_free(map);
 	map->ops->free(map);
 	if (btf)
 		rt_obj_put(&btf->obj);
@@ -69,6 +70,8 @@ int rt_map_init(struct sops_runtime *rt, struct rt_map *map, const union sops_bp
 		map->sys_value_size = map->value_size;
 	memcpy(map->name, attr->map_name, sizeof(map->name));
 	atomic_init(&map->frozen, false);
+	atomic_init(&map->usercnt, 0);
+	map->timer_off = -1;
 	return rt_obj_init(rt, &map->obj, SOPS_OBJ_MAP, map_obj_free);
 }
 
@@ -129,6 +132,7 @@ int rt_cmd_map_create(struct sops_runtime *rt, union sops_bpf_attr *attr)
 			rt_obj_put(&b->obj);
 		return err;
 	}
+	rt_map_find_timer(map);
 	fd = rt_handle_install(rt, &map->obj);
 	if (fd < 0)
 		rt_obj_put(&map->obj);

@@ -406,6 +406,28 @@ uint64_t rt_callback_call(struct rt_callback *cb, uint64_t r1, uint64_t r2, uint
 	return ro.retval;
 }
 
+int rt_callback_call_mem(struct rt_callback *cb, const uint64_t args[5],
+			 const struct sops_mem_region *regions, size_t region_cnt, uint64_t *retval)
+{
+	struct sops_vm_run_opts ro = { .sz = sizeof(ro), .regions = regions, .region_cnt = region_cnt };
+	int err;
+
+	if (cb->fn) {
+		*retval = cb->fn(args[0], args[1], args[2], args[3], args[4]);
+		return 0;
+	}
+	memcpy(ro.args, args, sizeof(ro.args));
+	err = sops_vm__run(cb->vm, &ro);
+	if (!err)
+		*retval = ro.retval;
+	return err;
+}
+
+struct sops_prog *rt_callback_prog(const struct rt_callback *cb)
+{
+	return cb->prog;
+}
+
 int rt_prog_run(struct sops_prog *prog, const uint64_t args[5], const struct sops_mem_region *regions,
 		size_t region_cnt, uint64_t *retval)
 {

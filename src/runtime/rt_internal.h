@@ -137,6 +137,17 @@ struct rt_map_ops {
 	 * Returns their count, or 0 when this map cannot (NULL: never).
 	 */
 	int (*gen_lookup)(struct rt_map *map, struct sops_insn *insns);
+
+	/*
+	 * Timers (src/helpers/timer.c): map types that can hold a struct
+	 * bpf_timer in their values. elem_cnt: number of element slots (each
+	 * value has a fixed slot for the map's lifetime); elem_of: the slot
+	 * whose value starts exactly at @value, false for any other address;
+	 * elem_key: the key of slot @idx (arrays write the index to @buf).
+	 */
+	uint32_t (*elem_cnt)(struct rt_map *map);
+	bool (*elem_of)(struct rt_map *map, const void *value, uint32_t *idx);
+	void *(*elem_key)(struct rt_map *map, uint32_t idx, void *buf);
 };
 #define RT_GEN_LOOKUP_MAX 16
 
@@ -158,6 +169,16 @@ struct rt_map {
 	atomic_bool frozen;
 	/* Host-side value size: value_size, or round_up(value_size, 8) * nr_cpus. */
 	uint32_t sys_value_size;
+	/*
+	 * User references (the kernel's usercnt): open handles on the map. When
+	 * the last one closes, the map's timers are cancelled and freed.
+	 */
+	atomic_long usercnt;
+	/* Offset of the struct bpf_timer in the value (from BTF), or -1. */
+	int32_t timer_off;
+	/* Timers of the elements (timer.c), under the runtime's timer lock. */
+	struct rt_map_timers *timers;
+	atomic_bool has_timers; /* timers was ever set: element frees look */
 };
 
 /* Copy the common attributes into @map and set up its object (refcnt 1, id). */
@@ -172,6 +193,36 @@ extern const struct rt_map_ops rt_array_ops, rt_percpu_array_ops;
 extern const struct rt_map_ops rt_htab_ops, rt_percpu_htab_ops, rt_lru_htab_ops,
 	rt_lru_percpu_htab_ops;
 extern const struct rt_map_ops rt_ringbuf_ops;
+
+/* --- timers (src/helpers/timer.c) --- */
+
+struct rt_map_timers;
+struct rt_timer;
+
+/* Per runtime: one thread runs every timer callback, started at the first bpf_timer_init. */
+struct rt_timer_base {
+	pthread_mutex_t lock; /* everything below and every struct rt_timer */
+	pthread_cond_t wake;  /* the thread: the earliest deadline changed, or stop */
+	pthread_cond_t done;  /* cancellers: a callback finished */
+	pthread_t thread;
+	bool started, stopping;
+	struct rt_timer *armed;   /* sorted by deadline */
+	struct rt_timer *running; /* the timer whose callback runs now */
+	uint64_t cb_seq, cb_done; /* callbacks started / finished */
+};
+
+void rt_timers_init(struct sops_runtime *rt);
+/* Stop the timer thread (waits for a running callback); timers stay until their maps go. */
+void rt_timers_stop(struct sops_runtime *rt);
+void rt_timers_fini(struct sops_runtime *rt);
+/* The element in slot @idx of @map was deleted or overwritten: cancel and free its timer. */
+void rt_timer_elem_free(struct rt_map *map, uint32_t idx);
+/* The map's last user reference is gone (or the map is freed): cancel and free every timer. */
+void rt_timers_map_release(struct rt_map *map);
+/* Map free: release the timers and their table. */
+void rt_map_timers_free(struct rt_map *map);
+/* Find the struct bpf_timer in @map's BTF value type (map->timer_off). */
+void rt_map_find_timer(struct rt_map *map);
 
 /* --- programs (prog.c) --- */
 
@@ -207,6 +258,9 @@ struct sops_prog {
 	void (*type_data_free)(struct sops_prog *prog);
 	/* struct_ops layer: kfunc trampolines binding this program as an implicit argument. */
 	void *kfunc_tramps;
+	/* struct_ops layer: modules whose kfuncs this program calls, one reference each. */
+	void **kfunc_mods;
+	uint32_t kfunc_mod_cnt;
 };
 
 /* Program type hooks (the struct_ops layer installs STRUCT_OPS's). */
@@ -280,6 +334,13 @@ struct rt_hooks {
 	 * reg_lock. 0 or -errno.
 	 */
 	int (*kfunc_bind)(struct sops_prog *prog, const struct sops_kfunc_desc *d, sops_kfunc_fn *fn);
+	/*
+	 * A kfunc of BTF object @btf resolved for @prog (not under reg_lock):
+	 * when @btf is a module's, @prog takes a module reference (dropped at
+	 * program free; unload is EBUSY meanwhile). 0, or -errno when the
+	 * module is going away.
+	 */
+	int (*kfunc_pin)(struct sops_prog *prog, struct rt_btf *btf);
 };
 void rt_set_hooks(struct sops_runtime *rt, const struct rt_hooks *hooks);
 
@@ -295,7 +356,13 @@ struct rt_kfunc_entry {
 	struct sops_kfunc_desc d;
 	char *name;
 	char *st_ops_name;
+	struct rt_btf *btf; /* the object d.btf_fd named at registration (held); NULL: host */
 };
+
+/* Forget every kfunc registered on @btf (a module's, at unload). */
+void rt_kfuncs_unregister_btf(struct sops_runtime *rt, struct rt_btf *btf);
+/* Runtime teardown: drop the kfuncs' BTF references. */
+void rt_kfuncs_free(struct sops_runtime *rt);
 
 /* The built-in helpers (helpers.c) for @prog_type. */
 const struct sops_helper *rt_base_helpers(size_t *cnt);
@@ -345,6 +412,7 @@ struct sops_runtime {
 	void *trace_ctx;
 	const struct btf *host_btf;
 	atomic_uint prandom_seed;
+	struct rt_timer_base timers;
 	/* The struct_ops layer's state (src/struct_ops/st_internal.h). */
 	void *st;
 };

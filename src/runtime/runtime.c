@@ -54,6 +54,7 @@ int sops_runtime__new(const struct sops_runtime_opts *opts, struct sops_runtime 
 	rt->host_btf = OPTS_GET(opts, host_btf, NULL);
 	atomic_init(&rt->prandom_seed, (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)rt);
 	install_builtin_types(rt);
+	rt_timers_init(rt);
 	if (st_runtime_init(rt)) {
 		sops_runtime__free(rt);
 		return -ENOMEM;
@@ -74,8 +75,10 @@ void sops_runtime__free(struct sops_runtime *rt)
 {
 	if (!rt)
 		return;
+	rt_timers_stop(rt); /* no callback runs from here on; the maps free their timers */
 	rt_handles_close_all(rt);
 	drain_frees(rt);
+	rt_kfuncs_free(rt); /* they hold module BTF objects */
 	st_runtime_fini(rt); /* unloads modules, drops the kernel BTF objects */
 	drain_frees(rt);
 	for (int k = 0; k < SOPS_OBJ_KIND_CNT; k++)
@@ -84,17 +87,13 @@ void sops_runtime__free(struct sops_runtime *rt)
 		free(rt->helpers[i].name);
 		free(rt->helpers[i].st_ops_name);
 	}
-	for (uint32_t i = 0; i < rt->kfunc_cnt; i++) {
-		free(rt->kfuncs[i].name);
-		free(rt->kfuncs[i].st_ops_name);
-	}
 	free(rt->helpers);
-	free(rt->kfuncs);
 	free(atomic_load(&rt->htab));
 	pthread_mutex_destroy(&rt->handle_lock);
 	pthread_mutex_destroy(&rt->id_lock);
 	pthread_mutex_destroy(&rt->reg_lock);
 	pthread_mutex_destroy(&rt->trace_lock);
+	rt_timers_fini(rt);
 	free(rt);
 }
 

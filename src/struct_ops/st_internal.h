@@ -197,5 +197,9 @@ int st_kfunc_bind(struct sops_prog *prog, const struct sops_kfunc_desc *d, sops_
 
 /* st_module.c */
 void st_modules_unload_all(struct st_rt *st);
+/* rt_hooks.kfunc_pin: @prog calls a kfunc of @rb; pin its module. */
+int st_kfunc_pin(struct sops_prog *prog, struct rt_btf *rb);
+/* Program free: drop the module references kfunc_pin took. */
+void st_kfunc_unpin(struct sops_prog *prog);
 
 #endif /* SOPS_STRUCT_OPS_INTERNAL_H */

@@ -7,9 +7,12 @@
  * it, publish its BTF as a runtime BTF object (kernel_btf, named after the
  * module) and call its init entry point. A struct_ops map of a module type
  * holds a module reference (st_module_get at creation, put at free), as does
- * a PROG_LOAD while it runs the type's check_member; unload fails with EBUSY
- * while any is held, and otherwise runs exit, forgets the module's types and
- * dlcloses it. The owner (registry and BTF) stays until the runtime is freed,
+ * a PROG_LOAD while it runs the type's check_member, and so does every loaded
+ * program that calls one of the module's kfuncs (taken when the kfunc is
+ * resolved, dropped when the program is freed: the kernel pins a module for
+ * the programs using its kfuncs). Unload fails with EBUSY while any is held,
+ * and otherwise runs exit, unregisters the kfuncs registered on the module's
+ * BTF, forgets the module's types and dlcloses it. The owner (registry and BTF) stays until the runtime is freed,
  * so programs that still name the module's BTF never see freed memory.
  */
 #include <dlfcn.h>
@@ -78,11 +81,54 @@ static bool name_taken(struct st_rt *st, const char *name)
 	return false;
 }
 
-/* Forget @mod: its types become unknown, the shared object goes. */
+int st_kfunc_pin(struct sops_prog *prog, struct rt_btf *rb)
+{
+	struct st_rt *st = st_of(prog->obj.rt);
+	struct st_owner *o;
+	struct sops_module *mod;
+	void **mods;
+	int err = 0;
+
+	pthread_mutex_lock(&st->lock);
+	o = rb->kernel_btf ? rb->st_owner : NULL;
+	mod = o ? o->mod : NULL;
+	if (o && (o->gone || (mod && mod->state != ST_MOD_LIVE))) {
+		err = -ENOENT; /* the module is going away: its kfuncs with it */
+		goto out;
+	}
+	if (!mod)
+		goto out; /* the host's BTF */
+	for (uint32_t i = 0; i < prog->kfunc_mod_cnt; i++)
+		if (prog->kfunc_mods[i] == mod)
+			goto out;
+	mods = realloc(prog->kfunc_mods, (prog->kfunc_mod_cnt + 1) * sizeof(*mods));
+	if (!mods) {
+		err = -ENOMEM;
+		goto out;
+	}
+	prog->kfunc_mods = mods;
+	mods[prog->kfunc_mod_cnt++] = mod;
+	mod->refcnt++;
+out:
+	pthread_mutex_unlock(&st->lock);
+	return err;
+}
+
+void st_kfunc_unpin(struct sops_prog *prog)
+{
+	for (uint32_t i = 0; i < prog->kfunc_mod_cnt; i++)
+		st_module_put(prog->kfunc_mods[i]);
+	free(prog->kfunc_mods);
+	prog->kfunc_mods = NULL;
+	prog->kfunc_mod_cnt = 0;
+}
+
+/* Forget @mod: its kfuncs are unregistered, its types become unknown, the shared object goes. */
 static void module_release(struct sops_module *mod)
 {
 	struct st_rt *st = mod->st;
 
+	rt_kfuncs_unregister_btf(st->rt, mod->owner->rb);
 	pthread_mutex_lock(&st->lock);
 	mod->state = ST_MOD_GONE;
 	mod->owner->gone = true;

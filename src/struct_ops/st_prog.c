@@ -165,8 +165,113 @@ out:
 	return err;
 }
 
+/* --- PROG_TEST_RUN (spec section 4: the bpf_dummy_ops test path) --- */
+
+#define ST_TEST_RUN_TYPE "bpf_dummy_ops"
+#define ST_TEST_STATE_MAX 4096
+
+static const struct btf_type *st_skip_mods(const struct btf *btf, uint32_t id, uint32_t *res_id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
+		id = t->type;
+		t = btf__type_by_id(btf, id);
+	}
+	if (res_id)
+		*res_id = id;
+	return t;
+}
+
+/*
+ * Test runs of struct_ops programs exist only for the kernel's test type,
+ * bpf_dummy_ops (a type of that name here, EOPNOTSUPP for others). The
+ * context is the member's arguments, one u64 each: ctx_size_in must be
+ * exactly 8 * their count; a zero for a pointer argument whose stub does not
+ * mark it __nullable is EINVAL (the program would dereference it); a
+ * non-zero first argument pointing to a struct is the caller's state,
+ * copied in before the run and back out after it. retval is the program's
+ * r0; the program runs once.
+ */
+static int st_test_run(struct sops_prog *prog, const union sops_bpf_attr *attr,
+		       union sops_bpf_attr *uattr)
+{
+	const struct st_prog_info *info = prog->type_data;
+	uint64_t args[FUNC_MODEL_MAX_ARGS] = { 0 }, regs[5] = { 0 }, ret = 0;
+	struct sops_mem_region regions[2];
+	const struct btf_type *proto, *t;
+	const struct st_member *sm;
+	const struct btf_param *p;
+	const struct btf *btf;
+	void *ustate = NULL, *state = NULL;
+	size_t nreg = 0, state_size = 0;
+	uint32_t nr;
+	int err;
+
+	if (!info || strcmp(info->desc->st_ops->name, ST_TEST_RUN_TYPE))
+		return -EOPNOTSUPP;
+	if (attr->test.flags || attr->test.cpu || attr->test.batch_size || attr->test.data_size_in ||
+	    attr->test.data_in || attr->test.data_out || attr->test.data_size_out)
+		return -EINVAL;
+	sm = &info->desc->members[info->member];
+	btf = info->desc->owner->ext;
+	t = st_skip_mods(btf, sm->m->type, NULL);
+	proto = t && btf_is_ptr(t) ? st_skip_mods(btf, t->type, NULL) : NULL;
+	if (!proto || !btf_is_func_proto(proto))
+		return -EINVAL;
+	nr = btf_vlen(proto);
+	if (nr > FUNC_MODEL_MAX_ARGS || attr->test.ctx_size_in != nr * sizeof(uint64_t))
+		return -EINVAL;
+	if (nr && !attr->test.ctx_in)
+		return -EINVAL;
+	memcpy(args, (const void *)(uintptr_t)attr->test.ctx_in, nr * sizeof(uint64_t));
+	p = btf_params(proto);
+	for (uint32_t i = 0; i < nr; i++) {
+		t = st_skip_mods(btf, p[i].type, NULL);
+		if (t && btf_is_ptr(t) && !args[i] && !(sm->arg_info[i] & ST_ARG_NULLABLE))
+			return -EINVAL;
+	}
+	if (nr && args[0]) {
+		uint32_t sid;
+		const struct btf_type *st;
+
+		t = st_skip_mods(btf, p[0].type, NULL);
+		st = t && btf_is_ptr(t) ? st_skip_mods(btf, t->type, &sid) : NULL;
+		if (st && btf_is_composite(st)) {
+			long sz = btf__resolve_size(btf, sid);
+
+			if (sz <= 0 || sz > ST_TEST_STATE_MAX)
+				return -EINVAL;
+			state_size = (size_t)sz;
+			state = malloc(state_size);
+			if (!state)
+				return -ENOMEM;
+			ustate = (void *)(uintptr_t)args[0];
+			memcpy(state, ustate, state_size);
+			args[0] = (uint64_t)(uintptr_t)state;
+			regions[nreg++] = (struct sops_mem_region){ args[0], state_size, true };
+		}
+	}
+	regions[nreg++] = (struct sops_mem_region){ (uint64_t)(uintptr_t)args, nr * sizeof(uint64_t),
+						    false };
+	regs[0] = (uint64_t)(uintptr_t)args;
+	urcu_bp_read_lock();
+	err = rt_prog_run(prog, regs, regions, nreg, &ret);
+	urcu_bp_read_unlock();
+	if (!err) {
+		if (state)
+			memcpy(ustate, state, state_size);
+		uattr->test.retval = (uint32_t)ret;
+		uattr->test.duration = 0;
+		atomic_fetch_add(&prog->run_cnt, 1);
+	}
+	free(state);
+	return err;
+}
+
 const struct rt_prog_type_ops st_prog_type_ops = {
 	.load_check = st_load_check,
+	.test_run = st_test_run,
 };
 
 /* --- association --- */
@@ -291,4 +396,5 @@ void st_prog_free(struct sops_prog *prog)
 		free(t);
 	}
 	prog->kfunc_tramps = NULL;
+	st_kfunc_unpin(prog);
 }

@@ -578,6 +578,7 @@ int st_runtime_init(struct sops_runtime *rt)
 		.prog_assoc_struct_ops = st_prog_assoc,
 		.prog_free = st_prog_free,
 		.kfunc_bind = st_kfunc_bind,
+		.kfunc_pin = st_kfunc_pin,
 	};
 	struct st_rt *st = calloc(1, sizeof(*st));
 

@@ -165,6 +165,11 @@ static int create_map(void *ctx, struct sops_map *m)
 			o.value_type_btf_obj_fd = s->mod_fds[bo - 1];
 			o.map_flags |= SOPS_BPF_F_VTYPE_BTF_OBJ_FD;
 		}
+	} else if (s->obj_btf_fd > 0 && sops_map__btf_value_type_id(m)) {
+		/* BTF-described values, as libbpf passes them (bpf_timer fields are found there). */
+		o.btf_fd = (uint32_t)s->obj_btf_fd;
+		o.btf_key_type_id = sops_map__btf_key_type_id(m);
+		o.btf_value_type_id = sops_map__btf_value_type_id(m);
 	}
 	fd = sops_map_create(s->rt, m->type, m->name, m->key_size, value_size, m->max_entries, &o);
 	if (fd < 0 || m->type == SOPS_MAP_TYPE_STRUCT_OPS)
@@ -257,6 +262,25 @@ int st_object_load(struct sops_object *obj, const struct sops_object_load_opts *
 	obj->rt_priv = s;
 	obj->rt_priv_free = snap_free;
 	return err;
+}
+
+/*
+ * The object's handles in the runtime, closed as libbpf closes its fds on
+ * bpf_object__close: what else holds the maps and programs (links,
+ * registrations, other handles, programs using a map) keeps them.
+ */
+void st_object_close(struct sops_object *obj)
+{
+	for (size_t i = 0; i < obj->prog_cnt; i++)
+		if (obj->progs[i]->handle > 0) {
+			sops_close(obj->rt, obj->progs[i]->handle);
+			obj->progs[i]->handle = -1;
+		}
+	for (size_t i = 0; i < obj->map_cnt; i++)
+		if (obj->maps[i]->handle > 0) {
+			sops_close(obj->rt, obj->maps[i]->handle);
+			obj->maps[i]->handle = -1;
+		}
 }
 
 int sops_object__load_runtime(struct sops_object *obj, struct sops_runtime *rt,

@@ -7,6 +7,11 @@
  * handler an array of argument addresses. The handler only has to lay those
  * out as the kernel's trampolines do: one u64 per argument, widened by
  * signedness, and struct bytes copied verbatim over one or two slots.
+ *
+ * A checked-mode program (unverified, checked interpreter) may only touch
+ * memory it is given: it runs with the context array as a read-only region
+ * (the kernel's struct_ops contexts are read-only too); a fault returns 0.
+ * Other engines take the direct path. Neither allocates.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -26,6 +31,7 @@ struct ffi_thunk {
 	struct thunk base;
 	ffi_closure *closure;
 	const struct sops_vm *prog;
+	bool checked;
 	struct func_model model;
 	ffi_cif cif;
 	ffi_type *arg_types[FUNC_MODEL_MAX_ARGS];
@@ -96,7 +102,15 @@ static void thunk_handler(ffi_cif *cif, void *ret, void **args, void *user)
 			ctx[slot++] = widen(args[i], m->arg_size[i], m->arg_flags[i]);
 		}
 	}
-	r0 = sops_vm__exec(t->prog, (uint64_t)(uintptr_t)ctx, 0);
+	if (t->checked) {
+		struct sops_mem_region region = { (uint64_t)(uintptr_t)ctx, slot * sizeof(uint64_t), false };
+		struct sops_vm_run_opts ro = { .sz = sizeof(ro), .args = { (uint64_t)(uintptr_t)ctx },
+					       .regions = &region, .region_cnt = 1 };
+
+		r0 = sops_vm__run(t->prog, &ro) ? 0 : ro.retval;
+	} else {
+		r0 = sops_vm__exec(t->prog, (uint64_t)(uintptr_t)ctx, 0);
+	}
 	if (m->ret_size)
 		*(ffi_arg *)ret = (ffi_arg)func_model_narrow_ret(m, r0);
 }
@@ -121,6 +135,7 @@ int thunk_create_ffi(const struct func_model *m, const struct sops_vm *prog, str
 	if (!t)
 		return log_err(log, -ENOMEM, "out of memory for a thunk");
 	t->prog = prog;
+	t->checked = sops_vm__checked(prog);
 	t->model = *m;
 	for (int i = 0; i < m->nr_args; i++)
 		t->arg_types[i] = m->arg_flags[i] & FMODEL_STRUCT

@@ -21,15 +21,15 @@ struct {
 	__type(value, struct elem);
 } timer_map SEC(".maps");
 
-int timer_cb_run;
-int timer_ret = -2;
+/* In .bss, in this order (the test reads both): [0] callback runs, [1] its kfunc's result. */
+int timer_res[2];
 
 static int timer_cb(void *map, int *key, struct bpf_timer *timer)
 {
 	struct st_ops_args args = {};
 
-	timer_ret = bpf_kfunc_multi_st_ops_test_1_assoc(&args, NULL);
-	timer_cb_run++;
+	timer_res[1] = bpf_kfunc_multi_st_ops_test_1_assoc(&args, NULL);
+	timer_res[0]++;
 	return 0;
 }
 
