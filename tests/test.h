@@ -30,6 +30,11 @@ void test_fail(struct test_ctx *t, const char *file, int line, const char *fmt, 
 void test_skip(struct test_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Count a named sub-result on its own; @ok zero prints the message as a failure. */
 void test_result(const char *name, int ok, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * Write "<directory of the test binary>/@rel" into @buf: test data (BPF objects,
+ * modules) is built next to the binary. Falls back to "@rel" when /proc is missing.
+ */
+void test_exe_path(char *buf, size_t size, const char *rel);
 /* Count a named sub-test as skipped, with the reason. */
 void test_result_skip(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -25,18 +25,9 @@
 static const char *obj_dir(void)
 {
 	static char dir[PATH_MAX];
-	ssize_t n;
-	char *slash;
 
-	if (dir[0])
-		return dir;
-	n = readlink("/proc/self/exe", dir, sizeof(dir) - 16);
-	if (n < 0)
-		return ".";
-	dir[n] = 0;
-	slash = strrchr(dir, '/');
-	if (slash)
-		strcpy(slash, "/bpf");
+	if (!dir[0])
+		test_exe_path(dir, sizeof(dir), "bpf");
 	return dir;
 }
 

@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "test.h"
 
@@ -79,6 +80,23 @@ void test_result_skip(const char *name, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+}
+
+void test_exe_path(char *buf, size_t size, const char *rel)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n < 0) {
+		snprintf(buf, size, "%s", rel);
+		return;
+	}
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(buf, size, "%s/%s", exe, rel);
 }
 
 int main(int argc, char **argv)

@@ -198,6 +198,25 @@ static bool is_hash_type(uint32_t t)
 	       t == SOPS_BPF_MAP_TYPE_LRU_HASH || t == SOPS_BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
+/*
+ * The checks the *_ELEM commands share, in the kernel's order: the map's
+ * access flags (and freezing, for writers) -> EPERM, BPF_F_LOCK -> EINVAL (no
+ * map type here has a bpf_spin_lock the host can take), a missing key or
+ * value buffer -> EFAULT.
+ */
+static int elem_access(const struct rt_map *map, bool write, uint64_t flags, const void *key,
+		       const void *value, bool need_value)
+{
+	if (write ? (map->map_flags & SOPS_BPF_F_RDONLY) || atomic_load(&map->frozen)
+		  : (map->map_flags & SOPS_BPF_F_WRONLY))
+		return -EPERM;
+	if (flags & SOPS_BPF_F_LOCK)
+		return -EINVAL;
+	if ((map->key_size && !key) || (need_value && !value))
+		return -EFAULT;
+	return 0;
+}
+
 int rt_cmd_map_elem(struct sops_runtime *rt, int cmd, union sops_bpf_attr *attr)
 {
 	const void *key = (const void *)(uintptr_t)attr->key;
@@ -216,46 +235,19 @@ int rt_cmd_map_elem(struct sops_runtime *rt, int cmd, union sops_bpf_attr *attr)
 
 	switch (cmd) {
 	case SOPS_BPF_MAP_LOOKUP_ELEM:
-		if (map->map_flags & SOPS_BPF_F_WRONLY) {
-			err = -EPERM;
-			break;
-		}
-		/* No map type of ours has a bpf_spin_lock the host can take (BTF-described). */
-		if (attr->flags & SOPS_BPF_F_LOCK) {
-			err = -EINVAL;
-			break;
-		}
-		if ((map->key_size && !key) || !value) {
-			err = -EFAULT;
-			break;
-		}
-		err = sys_lookup(map, key, value, attr->flags);
+		err = elem_access(map, false, attr->flags, key, value, true);
+		if (!err)
+			err = sys_lookup(map, key, value, attr->flags);
 		break;
 	case SOPS_BPF_MAP_UPDATE_ELEM:
-		if (map->map_flags & SOPS_BPF_F_RDONLY || atomic_load(&map->frozen)) {
-			err = -EPERM;
-			break;
-		}
-		if (attr->flags & SOPS_BPF_F_LOCK) {
-			err = -EINVAL;
-			break;
-		}
-		if ((map->key_size && !key) || !value) {
-			err = -EFAULT;
-			break;
-		}
-		err = sys_update(map, key, value, attr->flags);
+		err = elem_access(map, true, attr->flags, key, value, true);
+		if (!err)
+			err = sys_update(map, key, value, attr->flags);
 		break;
 	case SOPS_BPF_MAP_DELETE_ELEM:
-		if (map->map_flags & SOPS_BPF_F_RDONLY || atomic_load(&map->frozen)) {
-			err = -EPERM;
-			break;
-		}
-		if (map->key_size && !key) {
-			err = -EFAULT;
-			break;
-		}
-		err = sys_delete(map, key);
+		err = elem_access(map, true, 0, key, NULL, false);
+		if (!err)
+			err = sys_delete(map, key);
 		break;
 	case SOPS_BPF_MAP_GET_NEXT_KEY:
 		if (map->map_flags & SOPS_BPF_F_WRONLY) {
