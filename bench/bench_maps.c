@@ -5,8 +5,8 @@
  * open-addressing C hash table, array lookup within 1.2x of a native index).
  *
  * DIR/maps.bpf.o (bench/maps/maps.bpf.c, built by bench.mk) is loaded the way
- * `structops prog run` loads objects: sops_object__load() with callbacks that
- * create its maps in a runtime and load its programs there. The runtime's
+ * `structops prog run` loads objects: sops_object__load() into a runtime
+ * (sops_object_load_opts.runtime: its maps created, its programs loaded). The runtime's
  * maps are then filled with the same keys and values as the native tables
  * (bench/maps/maps_native.c). Engines, each its own runtime:
  *   jit         trusted + JIT: array lookups are inlined at load (inline.c)
@@ -60,28 +60,6 @@ static uint64_t mb_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int mb_create_map(void *ctx, struct sops_map *m)
-{
-	struct sops_runtime *rt = ctx;
-	struct sops_map_create_opts o = { .sz = sizeof(o), .map_flags = sops_map__map_flags(m) };
-
-	return sops_map_create(rt, sops_map__type(m), sops_map__name(m), sops_map__key_size(m),
-			       sops_map__value_size(m), sops_map__max_entries(m), &o);
-}
-
-static int mb_load_prog(void *ctx, struct sops_program *p)
-{
-	struct sops_runtime *rt = ctx;
-	char log[1024] = "";
-	struct sops_prog_load_opts o = { .sz = sizeof(o), .log_buf = log, .log_size = sizeof(log) };
-	int fd = sops_prog_load(rt, (enum sops_bpf_prog_type)sops_program__type(p), sops_program__name(p),
-				"GPL", sops_program__insns(p), sops_program__insn_cnt(p), &o);
-
-	if (fd < 0)
-		fprintf(stderr, "bench: maps: loading %s: %s\n%s\n", sops_program__name(p), strerror(-fd), log);
-	return fd;
-}
-
 static void mb_unload(struct mb_loaded *ld)
 {
 	sops_object__close(ld->obj);
@@ -93,9 +71,8 @@ static void mb_unload(struct mb_loaded *ld)
 static int mb_load(const char *dir, enum mb_engine eng, struct mb_loaded *ld)
 {
 	struct sops_runtime_opts ro = { .sz = sizeof(ro), .trust_unverified = true, .jit = eng != MB_INTERP };
-	struct sops_object_load_ops ops;
-	struct sops_object_load_opts lo = { .sz = sizeof(lo), .ops = &ops };
-	char path[4096];
+	char path[4096], log[1024] = "";
+	struct sops_object_load_opts lo = { .sz = sizeof(lo), .log_buf = log, .log_size = sizeof(log) };
 	int err;
 
 	memset(ld, 0, sizeof(*ld));
@@ -108,10 +85,12 @@ static int mb_load(const char *dir, enum mb_engine eng, struct mb_loaded *ld)
 	err = sops_object__open_file(path, NULL, &ld->obj);
 	if (err)
 		goto fail;
-	ops = (struct sops_object_load_ops){ ld->rt, mb_create_map, mb_load_prog };
+	lo.runtime = ld->rt; /* the library creates the maps and loads the programs there */
 	err = sops_object__load(ld->obj, &lo);
-	if (err)
+	if (err) {
+		fprintf(stderr, "bench: maps: %s\n", log);
 		goto fail;
+	}
 	for (int k = 0; k < MB_KIND_CNT; k++) {
 		struct sops_program *p = sops_object__find_program_by_name(ld->obj, mb_progs[k]);
 

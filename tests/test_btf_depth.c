@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_btf_depth.c - BTF validation against reference chains that would
- * exhaust a recursive walker's stack (libbpf's btf_dump among them).
+ * exhaust a recursive walker's stack (libbpf's btf_dump among them), and
+ * against the dangling references and names libbpf itself lets through.
  *
  * The hostile BTF is built in memory with libbpf's btf__add_* API, serialized
  * and loaded through sops_btf__load_mem(), which must refuse it with -EINVAL
@@ -9,9 +10,11 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include <bpf/btf.h>
+#include <linux/btf.h>
 #include <structops/btf.h>
 
 #include "test.h"
@@ -41,25 +44,33 @@ static int load_built(struct btf *b, char *log, size_t log_size)
 	return err;
 }
 
+/* @b must be refused with -EINVAL and a message containing @why; frees @b. */
+static void expect_rejected(struct test_ctx *t, struct btf *b, const char *why)
+{
+	char log[256] = "";
+	int err = load_built(b, log, sizeof(log));
+
+	btf__free(b);
+	T_EQ(err, -EINVAL);
+	if (!strstr(log, why))
+		T_FAIL("message \"%s\" lacks \"%s\"", log, why);
+}
+
 TEST(btf_depth_pointer_chain_rejected)
 {
 	struct btf *b = btf__new_empty();
-	char log[256] = "";
 	int id;
 
 	T_ASSERT(b);
 	id = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
 	for (int i = 0; i < 20000; i++)
 		id = btf__add_ptr(b, id); /* int ************...: 20000 levels */
-	T_EQ(load_built(b, log, sizeof(log)), -EINVAL);
-	T_ASSERT(strstr(log, "deeper than"));
-	btf__free(b);
+	expect_rejected(t, b, "deeper than");
 }
 
 TEST(btf_depth_typedef_and_proto_chain_rejected)
 {
 	struct btf *b = btf__new_empty();
-	char log[256] = "";
 	int id;
 
 	T_ASSERT(b);
@@ -71,15 +82,12 @@ TEST(btf_depth_typedef_and_proto_chain_rejected)
 		id = btf__add_func_proto(b, id); /* returns the previous level */
 		id = btf__add_typedef(b, name, btf__add_ptr(b, id));
 	}
-	T_EQ(load_built(b, log, sizeof(log)), -EINVAL);
-	T_ASSERT(strstr(log, "deeper than"));
-	btf__free(b);
+	expect_rejected(t, b, "deeper than");
 }
 
 TEST(btf_depth_pointer_loop_rejected)
 {
 	struct btf *b = btf__new_empty();
-	char log[256] = "";
 	int ptr, td;
 
 	T_ASSERT(b);
@@ -87,8 +95,59 @@ TEST(btf_depth_pointer_loop_rejected)
 	ptr = btf__add_ptr(b, 2);
 	td = btf__add_typedef(b, "T", ptr);
 	T_EQ(td, 2);
-	T_EQ(load_built(b, log, sizeof(log)), -EINVAL);
-	T_ASSERT(strstr(log, "refers to itself"));
+	expect_rejected(t, b, "refers to itself");
+}
+
+TEST(btf_reject_dangling_refs)
+{
+	struct btf *b = btf__new_empty();
+	int i32, s;
+
+	T_ASSERT(b);
+	/* a member of type void: pahole's encoding of an _Atomic member */
+	i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	s = btf__add_struct(b, "s", 8);
+	btf__add_field(b, "a", i32, 0, 0);
+	btf__add_field(b, "x", 0, 32, 0);
+	T_ASSERT(s > 0);
+	expect_rejected(t, b, "is void where a type is required");
+	/* a pointer to a type id past the end */
+	b = btf__new_empty();
+	T_ASSERT(b);
+	T_ASSERT(btf__add_int(b, "int", 4, BTF_INT_SIGNED) > 0);
+	T_ASSERT(btf__add_ptr(b, 77) > 0);
+	expect_rejected(t, b, "refers to type id 77, which does not exist");
+	/* an array whose index type is void */
+	b = btf__new_empty();
+	T_ASSERT(b);
+	i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	T_ASSERT(btf__add_array(b, 0, i32, 2) > 0);
+	expect_rejected(t, b, "is void where a type is required");
+}
+
+TEST(btf_reject_bad_name_offset)
+{
+	struct btf *b = btf__new_empty();
+	struct sops_btf_opts opts = { .sz = sizeof(opts) };
+	struct sops_btf *out = NULL;
+	char log[256] = "";
+	const struct btf_header *hdr;
+	const void *raw;
+	uint8_t copy[256];
+	__u32 size, bad = 0xfffff;
+
+	T_ASSERT(b);
+	T_ASSERT(btf__add_int(b, "int", 4, BTF_INT_SIGNED) > 0);
+	raw = btf__raw_data(b, &size);
+	T_ASSERT(raw && size <= sizeof(copy));
+	memcpy(copy, raw, size);
+	hdr = (const struct btf_header *)copy;
+	/* the int's name_off, the first field of the first type record */
+	memcpy(copy + hdr->hdr_len + hdr->type_off, &bad, sizeof(bad));
+	opts.log_buf = log;
+	opts.log_size = sizeof(log);
+	T_EQ(sops_btf__load_mem(copy, size, &opts, &out), -EINVAL);
+	T_ASSERT(strstr(log, "name offset 1048575 is outside the strings"));
 	btf__free(b);
 }
 

@@ -217,235 +217,234 @@ static struct sops_object *load_core(struct test_ctx *t, int c, const struct hos
 	if (hosts_load(&h))                                                                        \
 		T_SKIP("test host BTF not built in %s", obj_dir())
 
-TEST(core_fields_run)
+/* One test's checks on object objs[@c], loaded against the hosts with the module. */
+typedef void (*core_body)(struct test_ctx *t, int c, struct sops_object *obj, const struct hosts *h);
+
+/* Run @body on each of objs[], stopping at the first that is not built or fails. */
+static void each_core_obj(struct test_ctx *t, core_body body)
 {
 	CORE_SETUP();
-	for (int c = 0; c < 2; c++) {
+	for (int c = 0; c < 2 && !t->failed; c++) {
 		struct sops_object *obj = load_core(t, c, &h, true);
-		struct core_inner in;
-		struct core_s s;
-		struct core_io io = { .s = &s };
 
 		if (!obj)
 			break;
-		fill_host(&s, &in);
-		T_EQ(run(obj, "core_fields", &io), 0);
-		T_EQ(io.out[0], (uint64_t)(int64_t)-7);
-		T_EQ(io.out[1], 0xfedc);            /* 4-byte load narrowed to 2 */
-		T_EQ(io.out[2], 4242);
-		T_EQ(io.out[3], 1002);
-		T_EQ(io.out[4], 555);
-		T_EQ(io.out[5], (uint64_t)(int64_t)-12345); /* through the host's anonymous union */
-		T_EQ(io.out[6], 32);                /* out of the program's anonymous struct */
-		T_EQ(io.out[7], 200);
-		T_EQ(io.out[8], offsetof(struct core_s, inner) + offsetof(struct core_inner, val));
-		T_EQ(io.out[9], 2);
-		T_EQ(io.out[10], 32);
-		T_EQ(io.out[11], 0);
-		T_EQ(io.out[12], 1);
-		T_EQ(io.out[13], 0);                /* unsigned on the host */
-		T_EQ(io.out[14], 1);
-		T_EQ(io.out[15], 8);
-		T_EQ(io.out[16], offsetof(struct core_s, arr) + 24);
-		T_EQ(io.out[17], 77);               /* the poisoned read is dead code */
-		T_EQ(io.out[18], 0x8000000000000001ull);
-		T_EQ(io.out[19], 1001);
-		T_ASSERT(sops_program__core_relocs(sops_object__find_program_by_name(obj, "core_fields")) >= 20);
+		body(t, c, obj, &h);
 		sops_object__close(obj);
 	}
 	hosts_free(&h);
+}
+
+static void core_fields_run_body(struct test_ctx *t, int c, struct sops_object *obj, const struct hosts *h)
+{
+	struct core_inner in;
+	struct core_s s;
+	struct core_io io = { .s = &s };
+
+	fill_host(&s, &in);
+	T_EQ(run(obj, "core_fields", &io), 0);
+	T_EQ(io.out[0], (uint64_t)(int64_t)-7);
+	T_EQ(io.out[1], 0xfedc);            /* 4-byte load narrowed to 2 */
+	T_EQ(io.out[2], 4242);
+	T_EQ(io.out[3], 1002);
+	T_EQ(io.out[4], 555);
+	T_EQ(io.out[5], (uint64_t)(int64_t)-12345); /* through the host's anonymous union */
+	T_EQ(io.out[6], 32);                /* out of the program's anonymous struct */
+	T_EQ(io.out[7], 200);
+	T_EQ(io.out[8], offsetof(struct core_s, inner) + offsetof(struct core_inner, val));
+	T_EQ(io.out[9], 2);
+	T_EQ(io.out[10], 32);
+	T_EQ(io.out[11], 0);
+	T_EQ(io.out[12], 1);
+	T_EQ(io.out[13], 0);                /* unsigned on the host */
+	T_EQ(io.out[14], 1);
+	T_EQ(io.out[15], 8);
+	T_EQ(io.out[16], offsetof(struct core_s, arr) + 24);
+	T_EQ(io.out[17], 77);               /* the poisoned read is dead code */
+	T_EQ(io.out[18], 0x8000000000000001ull);
+	T_EQ(io.out[19], 1001);
+	T_ASSERT(sops_program__core_relocs(sops_object__find_program_by_name(obj, "core_fields")) >= 20);
+}
+
+TEST(core_fields_run)
+{
+	each_core_obj(t, core_fields_run_body);
+}
+
+static void core_fields_insns_body(struct test_ctx *t, int c, struct sops_object *obj, const struct hosts *h)
+{
+	const struct sops_program *p;
+	const struct sops_insn *in;
+	bool narrowed = false, a_off = false;
+
+	p = sops_object__find_program_by_name(obj, "core_fields");
+	in = sops_program__insns(p);
+	for (size_t i = 0; i < sops_program__insn_cnt(p); i++) {
+		/* ldxh at offsetof(us): the compiler emitted ldxw at the local offset 8 */
+		if (in[i].code == 0x69 && in[i].off == offsetof(struct core_s, us))
+			narrowed = true;
+		/* ldxw (v3) or ldxsw (v4) of a, from local offset 0 */
+		if ((in[i].code == 0x61 || in[i].code == 0x81) && in[i].off == offsetof(struct core_s, a))
+			a_off = true;
+	}
+	T_ASSERT(narrowed);
+	T_ASSERT(a_off);
 }
 
 TEST(core_fields_insns)
 {
-	CORE_SETUP();
-	for (int c = 0; c < 2; c++) {
-		struct sops_object *obj = load_core(t, c, &h, true);
-		const struct sops_program *p;
-		const struct sops_insn *in;
-		bool narrowed = false, a_off = false;
+	each_core_obj(t, core_fields_insns_body);
+}
 
-		if (!obj)
-			break;
-		p = sops_object__find_program_by_name(obj, "core_fields");
-		in = sops_program__insns(p);
-		for (size_t i = 0; i < sops_program__insn_cnt(p); i++) {
-			/* ldxh at offsetof(us): the compiler emitted ldxw at the local offset 8 */
-			if (in[i].code == 0x69 && in[i].off == offsetof(struct core_s, us))
-				narrowed = true;
-			/* ldxw (v3) or ldxsw (v4) of a, from local offset 0 */
-			if ((in[i].code == 0x61 || in[i].code == 0x81) && in[i].off == offsetof(struct core_s, a))
-				a_off = true;
-		}
-		T_ASSERT(narrowed);
-		T_ASSERT(a_off);
-		sops_object__close(obj);
-	}
-	hosts_free(&h);
+static void core_bitfields_run_body(struct test_ctx *t, int c, struct sops_object *obj, const struct hosts *h)
+{
+	struct core_inner in;
+	struct core_s s;
+	struct core_io io = { .s = &s };
+
+	fill_host(&s, &in);
+	T_EQ(run(obj, "core_bitfields", &io), 0);
+	T_EQ(io.out[0], 5);
+	T_EQ(io.out[1], (uint64_t)(int64_t)-9);
+	T_EQ(io.out[2], 99);
+	T_EQ(io.out[3], (uint64_t)(int64_t)-9);
+	T_EQ(io.out[4], 99);
+	/* host: flags:3 sbits:5 moved:7 in the u32 after us (byte 16): bits 8..14 of it */
+	T_EQ(io.out[5], 64 - (16 * 8 + 8 + 7 - 16 * 8));
+	T_EQ(io.out[6], 64 - 7);
+	T_EQ(io.out[7], 1);
+	T_EQ(io.out[8], 4);
+	T_EQ(io.out[9], 16);
+	/* the same field, flags, changed in memory: the read follows */
+	s.moved = 3;
+	s.flags = 2;
+	T_EQ(run(obj, "core_bitfields", &io), 0);
+	T_EQ(io.out[0], 2);
+	T_EQ(io.out[2], 3);
 }
 
 TEST(core_bitfields_run)
 {
-	CORE_SETUP();
-	for (int c = 0; c < 2; c++) {
-		struct sops_object *obj = load_core(t, c, &h, true);
-		struct core_inner in;
-		struct core_s s;
-		struct core_io io = { .s = &s };
+	each_core_obj(t, core_bitfields_run_body);
+}
 
-		if (!obj)
-			break;
-		fill_host(&s, &in);
-		T_EQ(run(obj, "core_bitfields", &io), 0);
-		T_EQ(io.out[0], 5);
-		T_EQ(io.out[1], (uint64_t)(int64_t)-9);
-		T_EQ(io.out[2], 99);
-		T_EQ(io.out[3], (uint64_t)(int64_t)-9);
-		T_EQ(io.out[4], 99);
-		/* host: flags:3 sbits:5 moved:7 in the u32 after us (byte 16): bits 8..14 of it */
-		T_EQ(io.out[5], 64 - (16 * 8 + 8 + 7 - 16 * 8));
-		T_EQ(io.out[6], 64 - 7);
-		T_EQ(io.out[7], 1);
-		T_EQ(io.out[8], 4);
-		T_EQ(io.out[9], 16);
-		/* the same field, flags, changed in memory: the read follows */
-		s.moved = 3;
-		s.flags = 2;
-		T_EQ(run(obj, "core_bitfields", &io), 0);
-		T_EQ(io.out[0], 2);
-		T_EQ(io.out[2], 3);
-		sops_object__close(obj);
-	}
-	hosts_free(&h);
+static void core_types_run_body(struct test_ctx *t, int c, struct sops_object *obj, const struct hosts *h)
+{
+	const struct btf *hb = sops_btf__libbpf(h->host), *ob;
+	struct core_io io = { 0 };
+
+	ob = sops_btf__libbpf(sops_object__btf(obj));
+	T_EQ(run(obj, "core_types", &io), 0);
+	T_EQ(io.out[0], 1);
+	T_EQ(io.out[1], 0);
+	T_EQ(io.out[2], sizeof(struct core_s));
+	T_EQ(io.out[3], btf__find_by_name_kind(hb, "core_s", BTF_KIND_STRUCT));
+	T_EQ(io.out[4], btf__find_by_name_kind(ob, "core_s", BTF_KIND_STRUCT));
+	T_EQ(io.out[5], 1);
+	T_EQ(io.out[6], 0);
+	T_EQ(io.out[7], 1);
+	T_EQ(io.out[8], 0);
+	T_EQ(io.out[9], btf__find_by_name_kind(hb, "core_s", BTF_KIND_STRUCT));
+	T_EQ(io.out[10], sizeof(union core_u));
+	T_EQ(io.out[11], 1); /* found in the module */
+	T_EQ(io.out[12], btf__find_by_name_kind(sops_btf__libbpf(h->mod), "core_mod", BTF_KIND_STRUCT));
+	T_ASSERT(io.out[12] >= btf__type_cnt(hb)); /* a split id, past the host's */
+	T_EQ(io.out[13], sizeof(core_s_t));
 }
 
 TEST(core_types_run)
 {
-	CORE_SETUP();
-	for (int c = 0; c < 2; c++) {
-		struct sops_object *obj = load_core(t, c, &h, true);
-		const struct btf *hb = sops_btf__libbpf(h.host), *ob;
-		struct core_io io = { 0 };
+	each_core_obj(t, core_types_run_body);
+}
 
-		if (!obj)
-			break;
-		ob = sops_btf__libbpf(sops_object__btf(obj));
-		T_EQ(run(obj, "core_types", &io), 0);
-		T_EQ(io.out[0], 1);
-		T_EQ(io.out[1], 0);
-		T_EQ(io.out[2], sizeof(struct core_s));
-		T_EQ(io.out[3], btf__find_by_name_kind(hb, "core_s", BTF_KIND_STRUCT));
-		T_EQ(io.out[4], btf__find_by_name_kind(ob, "core_s", BTF_KIND_STRUCT));
-		T_EQ(io.out[5], 1);
-		T_EQ(io.out[6], 0);
-		T_EQ(io.out[7], 1);
-		T_EQ(io.out[8], 0);
-		T_EQ(io.out[9], btf__find_by_name_kind(hb, "core_s", BTF_KIND_STRUCT));
-		T_EQ(io.out[10], sizeof(union core_u));
-		T_EQ(io.out[11], 1); /* found in the module */
-		T_EQ(io.out[12], btf__find_by_name_kind(sops_btf__libbpf(h.mod), "core_mod", BTF_KIND_STRUCT));
-		T_ASSERT(io.out[12] >= btf__type_cnt(hb)); /* a split id, past the host's */
-		T_EQ(io.out[13], sizeof(core_s_t));
-		sops_object__close(obj);
-	}
-	hosts_free(&h);
+static void core_enums_run_body(struct test_ctx *t, int c, struct sops_object *obj, const struct hosts *h)
+{
+	struct core_io io = { 0 };
+
+	T_EQ(run(obj, "core_enums", &io), 0);
+	T_EQ(io.out[0], 1);
+	T_EQ(io.out[1], CORE_TWO);
+	T_EQ(io.out[2], 0);
+	T_EQ(io.out[3], CORE_BIG);
+	T_EQ(io.out[4], CORE_NEW); /* CORE_NEW___v2: flavor stripped */
+	T_EQ(io.out[5], 5);
+	T_EQ(io.out[6], 0);
 }
 
 TEST(core_enums_run)
 {
-	CORE_SETUP();
-	for (int c = 0; c < 2; c++) {
-		struct sops_object *obj = load_core(t, c, &h, true);
-		struct core_io io = { 0 };
+	each_core_obj(t, core_enums_run_body);
+}
 
-		if (!obj)
-			break;
-		T_EQ(run(obj, "core_enums", &io), 0);
-		T_EQ(io.out[0], 1);
-		T_EQ(io.out[1], CORE_TWO);
-		T_EQ(io.out[2], 0);
-		T_EQ(io.out[3], CORE_BIG);
-		T_EQ(io.out[4], CORE_NEW); /* CORE_NEW___v2: flavor stripped */
-		T_EQ(io.out[5], 5);
-		T_EQ(io.out[6], 0);
-		sops_object__close(obj);
-	}
-	hosts_free(&h);
+static void core_flavor_and_module_body(struct test_ctx *t, int c, struct sops_object *obj,
+					const struct hosts *h)
+{
+	struct core_inner in;
+	struct core_s s;
+	struct core_io io = { .s = &s };
+	struct { int m1, m2; } mod = { 1, 2 };
+	const struct sops_program *p;
+	struct sops_object *nomod;
+	int poisoned = 0;
+	uint64_t r0;
+
+	fill_host(&s, &in);
+	T_EQ(run(obj, "core_flavor", &io), 0);
+	T_EQ(io.out[0], (uint64_t)(int64_t)-7);
+	T_EQ(io.out[1], (uint64_t)(int64_t)-7);
+	T_EQ(io.out[2], 0);
+	T_EQ(io.out[3], 1);
+	T_EQ(io.out[4], offsetof(struct core_s, a));
+	io.s = (void *)&mod;
+	T_EQ(run(obj, "core_module", &io), 0);
+	T_EQ(io.out[0], 4);
+	T_EQ(io.out[1], 2);
+
+	/* without the module: core_mod does not exist, its accesses are poisoned */
+	nomod = load_core(t, c, h, false);
+	if (!nomod)
+		return;
+	memset(&io, 0, sizeof(io));
+	p = sops_object__find_program_by_name(nomod, "core_module");
+	for (size_t k = 0; k < sops_program__insn_cnt(p); k++)
+		poisoned += sops_program__insns(p)[k].imm == POISON_HELPER;
+	r0 = run(nomod, "core_types", &io);
+	sops_object__close(nomod);
+	T_EQ(poisoned, 2); /* the offset and the load of m2 */
+	T_EQ(r0, 0);
+	T_EQ(io.out[11], 0);
+	T_EQ(io.out[12], 0);
 }
 
 TEST(core_flavor_and_module)
 {
-	CORE_SETUP();
-	for (int c = 0; c < 2; c++) {
-		struct sops_object *obj = load_core(t, c, &h, true);
-		struct core_inner in;
-		struct core_s s;
-		struct core_io io = { .s = &s };
-		struct { int m1, m2; } mod = { 1, 2 };
+	each_core_obj(t, core_flavor_and_module_body);
+}
 
-		if (!obj)
-			break;
-		fill_host(&s, &in);
-		T_EQ(run(obj, "core_flavor", &io), 0);
-		T_EQ(io.out[0], (uint64_t)(int64_t)-7);
-		T_EQ(io.out[1], (uint64_t)(int64_t)-7);
-		T_EQ(io.out[2], 0);
-		T_EQ(io.out[3], 1);
-		T_EQ(io.out[4], offsetof(struct core_s, a));
-		io.s = (void *)&mod;
-		T_EQ(run(obj, "core_module", &io), 0);
-		T_EQ(io.out[0], 4);
-		T_EQ(io.out[1], 2);
-		sops_object__close(obj);
+static void core_poison_body(struct test_ctx *t, int c, struct sops_object *obj, const struct hosts *h)
+{
+	const char *names[] = { "core_poison_missing", "core_poison_size" };
+	struct core_inner in;
+	struct core_s s;
+	struct core_io io = { .s = &s };
 
-		/* without the module: core_mod does not exist, its accesses are poisoned */
-		obj = load_core(t, c, &h, false);
-		if (!obj)
-			break;
-		memset(&io, 0, sizeof(io));
-		{
-			const struct sops_program *p = sops_object__find_program_by_name(obj, "core_module");
-			int poisoned = 0;
+	fill_host(&s, &in);
+	for (int i = 0; i < 2; i++) {
+		const struct sops_program *p = sops_object__find_program_by_name(obj, names[i]);
+		const struct sops_insn *ins = sops_program__insns(p);
+		int poisoned = 0;
 
-			for (size_t k = 0; k < sops_program__insn_cnt(p); k++)
-				poisoned += sops_program__insns(p)[k].imm == POISON_HELPER;
-			T_EQ(poisoned, 2); /* the offset and the load of m2 */
-		}
-		T_EQ(run(obj, "core_types", &io), 0);
-		T_EQ(io.out[11], 0);
-		T_EQ(io.out[12], 0);
-		sops_object__close(obj);
+		for (size_t k = 0; k < sops_program__insn_cnt(p); k++)
+			poisoned += ins[k].code == 0x85 && ins[k].src_reg == 0 && ins[k].imm == POISON_HELPER &&
+				    !ins[k].dst_reg && !ins[k].off;
+		T_EQ(poisoned, 1);
+		T_EQ(run(obj, names[i], &io), POISON_RET);
 	}
-	hosts_free(&h);
 }
 
 TEST(core_poison)
 {
-	CORE_SETUP();
-	for (int c = 0; c < 2; c++) {
-		struct sops_object *obj = load_core(t, c, &h, true);
-		const char *names[] = { "core_poison_missing", "core_poison_size" };
-		struct core_inner in;
-		struct core_s s;
-		struct core_io io = { .s = &s };
-
-		if (!obj)
-			break;
-		fill_host(&s, &in);
-		for (int i = 0; i < 2; i++) {
-			const struct sops_program *p = sops_object__find_program_by_name(obj, names[i]);
-			const struct sops_insn *ins = sops_program__insns(p);
-			int poisoned = 0;
-
-			for (size_t k = 0; k < sops_program__insn_cnt(p); k++)
-				poisoned += ins[k].code == 0x85 && ins[k].src_reg == 0 && ins[k].imm == POISON_HELPER &&
-					    !ins[k].dst_reg && !ins[k].off;
-			T_EQ(poisoned, 1);
-			T_EQ(run(obj, names[i], &io), POISON_RET);
-		}
-		sops_object__close(obj);
-	}
-	hosts_free(&h);
+	each_core_obj(t, core_poison_body);
 }
 
 TEST(core_ambiguous)
@@ -501,14 +500,6 @@ struct recs {
 	uint8_t *text;  /* the section's instructions */
 	size_t text_size;
 };
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
 
 static void wr32(uint8_t *p, uint32_t v)
 {

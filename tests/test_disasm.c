@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +287,17 @@ TEST(disasm_dump_options)
 		   "   1: 18 01 00 00 34 12 00 00 00 00 00 00 00 00 00 00\tr1 = 0x1234 ll\n"
 		   "   3: 95 00 00 00 00 00 00 00\texit\n");
 	free(s);
+
+	/* An older caller's struct ends before show_raw: whatever lies past its sz is not read. */
+	{
+		struct sops_disasm_opts old = { .sz = offsetof(struct sops_disasm_opts, show_raw),
+						.show_index = 1, .show_raw = 1 };
+
+		ret = dump_to_string(prog, 4, &old, &s);
+		T_EQ(ret, 0);
+		T_STREQ(s, "   0: r0 = 5\n   1: r1 = 0x1234 ll\n   3: exit\n");
+		free(s);
+	}
 
 	/* A cut-off lddw is printed, then reported. */
 	ret = dump_to_string(prog, 2, &idx, &s);

@@ -7,8 +7,10 @@
  * Open: programs, maps, global data, the struct_ops shadow values. Load
  * against the test host BTF: relocated instructions, kfunc ids, struct_ops
  * attachment and kernel images, libbpf's struct_ops rules and errnos, and the
- * relocated programs run on the interpreter. Bad input never crashes.
+ * relocated programs run on the interpreter. Bad input never crashes, and
+ * each targeted corruption of the ELF file fails with its errno and message.
  */
+#include <elf.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -453,10 +455,129 @@ TEST(loader_bad_input)
 		memcpy(copy, data, size);
 		for (int k = 0; k < 4; k++)
 			copy[rand() % size] ^= (uint8_t)(1 + rand() % 255);
+		log[0] = 0;
 		if (!sops_object__open_mem(copy, size, &o, &obj))
 			sops_object__close(obj);
+		else if (!log[0])
+			T_FAIL("byte flips %d: error without a message", i);
 		free(copy);
 	}
+	free(data);
+}
+
+/* ---- targeted corruptions of loader_main.v3.o (a 64-bit little-endian ELF, as on this host) ---- */
+
+static Elf64_Shdr *shdr_named(uint8_t *img, const char *name)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Shdr *sh = (Elf64_Shdr *)(img + eh->e_shoff);
+	const char *names = (const char *)img + sh[eh->e_shstrndx].sh_offset;
+
+	for (int i = 0; i < eh->e_shnum; i++)
+		if (!strcmp(names + sh[i].sh_name, name))
+			return &sh[i];
+	abort(); /* the test object changed: adjust the edit */
+}
+
+static Elf64_Sym *sym_named(uint8_t *img, const char *name)
+{
+	Elf64_Shdr *st = shdr_named(img, ".symtab");
+	Elf64_Shdr *str = (Elf64_Shdr *)(img + ((Elf64_Ehdr *)img)->e_shoff) + st->sh_link;
+	Elf64_Sym *sym = (Elf64_Sym *)(img + st->sh_offset);
+
+	for (size_t i = 0; i < st->sh_size / sizeof(*sym); i++)
+		if (!strcmp((const char *)img + str->sh_offset + sym[i].st_name, name))
+			return &sym[i];
+	abort();
+}
+
+static Elf64_Rel *rels(uint8_t *img, const char *sec)
+{
+	return (Elf64_Rel *)(img + shdr_named(img, sec)->sh_offset);
+}
+
+static void ed_machine(uint8_t *img) { ((Elf64_Ehdr *)img)->e_machine = EM_X86_64; }
+static void ed_legacy_maps(uint8_t *img) { shdr_named(img, ".maps")->sh_name++; /* "maps" */ }
+static void ed_license(uint8_t *img) { shdr_named(img, "license")->sh_size = 3; /* "GPL" */ }
+static void ed_prog_size(uint8_t *img) { shdr_named(img, "syscall")->sh_size -= 1; }
+static void ed_symtab_entsize(uint8_t *img) { shdr_named(img, ".symtab")->sh_entsize = 16; }
+static void ed_symtab_link(uint8_t *img) { shdr_named(img, ".symtab")->sh_link = 0; }
+static void ed_rela(uint8_t *img)
+{
+	Elf64_Shdr *sh = shdr_named(img, ".relsyscall");
+
+	sh->sh_type = SHT_RELA; /* one well-formed entry, or libelf refuses the data itself */
+	sh->sh_entsize = sh->sh_size = sizeof(Elf64_Rela);
+}
+static void ed_rel_entsize(uint8_t *img) { shdr_named(img, ".relsyscall")->sh_entsize = sizeof(Elf64_Rela); }
+static void ed_rel_target(uint8_t *img) { shdr_named(img, ".relsyscall")->sh_info = 9999; }
+static void ed_rel_offset(uint8_t *img) { rels(img, ".relsyscall")[0].r_offset += 1; }
+static void ed_rel_type(uint8_t *img) { rels(img, ".relsyscall")[0].r_info = ELF64_R_INFO(2, 99); }
+static void ed_rel_sym(uint8_t *img) { rels(img, ".relsyscall")[0].r_info = ELF64_R_INFO(0xfffff, 10); }
+static void ed_rel_twice(uint8_t *img) { rels(img, ".rel.text")[1].r_offset = rels(img, ".rel.text")[0].r_offset; }
+static void ed_func_align(uint8_t *img) { sym_named(img, "sys_prog")->st_value = 4; }
+static void ed_func_overlap(uint8_t *img) { sym_named(img, "op_a_impl")->st_size += 8; }
+static void ed_func_sec(uint8_t *img) { sym_named(img, "sys_prog")->st_shndx = shdr_named(img, ".data") - (Elf64_Shdr *)(img + ((Elf64_Ehdr *)img)->e_shoff); }
+static void ed_btf_nobits(uint8_t *img) { shdr_named(img, ".BTF")->sh_type = SHT_NOBITS; }
+static void ed_no_btf(uint8_t *img) { shdr_named(img, ".BTF")->sh_name++; /* "BTF" */ }
+
+TEST(loader_bad_elf)
+{
+	static const struct {
+		void (*edit)(uint8_t *img);
+		int err;
+		const char *msg;
+	} cases[] = {
+		{ ed_machine, -EINVAL, "not a BPF object" },
+		{ ed_legacy_maps, -EOPNOTSUPP, "legacy 'maps' section" },
+		{ ed_license, -EINVAL, "license section is not a NUL-terminated string" },
+		{ ed_prog_size, -EINVAL, "is not a whole number of instructions" },
+		{ ed_symtab_entsize, -EINVAL, "symbol table: bad entry size" },
+		{ ed_symtab_link, -EINVAL, "symbol table: bad entry size or string table" },
+		{ ed_rela, -EINVAL, "RELA relocations are not used by BPF" },
+		{ ed_rel_entsize, -EINVAL, ".relsyscall: bad entry size" },
+		{ ed_rel_target, -EINVAL, "targets section 9999, which does not exist" },
+		{ ed_rel_offset, -EINVAL, "relocation at offset 9 is not at an instruction" },
+		{ ed_rel_type, -EINVAL, "unknown relocation type 99" },
+		{ ed_rel_sym, -EINVAL, "names symbol 1048575, which does not exist" },
+		{ ed_rel_twice, -EINVAL, "section .text slot 3 has two relocations" },
+		{ ed_func_align, -EINVAL, "function 'sys_prog' (offset 4, size 56) does not fit section syscall" },
+		{ ed_func_overlap, -EINVAL, "functions 'op_a_impl' and 'op_a_alt' overlap" },
+		{ ed_func_sec, -EINVAL, "function 'sys_prog' is not in an executable section" },
+		{ ed_btf_nobits, -EINVAL, ".BTF section has no data" },
+		{ ed_no_btf, -EINVAL, ".BTF.ext without .BTF" },
+	};
+	char path[PATH_MAX + 64], log[256];
+	struct sops_object_open_opts o = { .sz = sizeof(o), .log_buf = log, .log_size = sizeof(log) };
+	struct sops_object *obj;
+	uint8_t *data, *img;
+	long size;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/loader_main.v3.o", obj_dir());
+	f = fopen(path, "rb");
+	if (!f)
+		T_SKIP("objects not built");
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	rewind(f);
+	data = malloc(size);
+	img = malloc(size);
+	T_ASSERT(data && img && fread(data, 1, size, f) == (size_t)size);
+	fclose(f);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int err;
+
+		memcpy(img, data, size);
+		cases[i].edit(img);
+		log[0] = 0;
+		err = sops_object__open_mem(img, size, &o, &obj);
+		if (!err)
+			sops_object__close(obj);
+		if (err != cases[i].err || !strstr(log, cases[i].msg))
+			T_FAIL("case %zu: %d \"%s\", expected %d \"%s\"", i, err, log, cases[i].err, cases[i].msg);
+	}
+	free(img);
 	free(data);
 }
 

@@ -293,6 +293,8 @@ TEST(map_ringbuf_commands)
 	T_EQ(sops_map_lookup_elem(rt, fd, &k, &v), -SOPS_ENOTSUPP);
 	T_EQ(sops_map_update_elem(rt, fd, &k, &v, 0), -SOPS_ENOTSUPP);
 	T_EQ(sops_map_get_next_key(rt, fd, NULL, &v), -SOPS_ENOTSUPP);
+	T_EQ(sops_map_delete_elem(rt, fd, &k), -SOPS_ENOTSUPP);
+	T_EQ(sops_map_lookup_and_delete_elem(rt, fd, &k, &v), -SOPS_ENOTSUPP);
 	sops_close(rt, fd);
 	T_EQ(sops_runtime__live_objects(rt, -1), 0);
 	sops_runtime__free(rt);
@@ -333,6 +335,70 @@ TEST(map_global_data)
 		T_EQ(rt_test_load(rt, bad, NINSN(bad), NULL, 0), -EINVAL);
 	}
 	sops_close(rt, pfd);
+	sops_close(rt, fd);
+	T_EQ(sops_runtime__live_objects(rt, -1), 0);
+	sops_runtime__free(rt);
+}
+
+static int elem_cmd(struct sops_runtime *rt, int cmd, int fd, const void *key, void *value, uint64_t flags)
+{
+	union sops_bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (uint32_t)fd;
+	attr.key = (uint64_t)(uintptr_t)key;
+	attr.value = (uint64_t)(uintptr_t)value;
+	attr.flags = flags;
+	return sops_bpf(rt, cmd, &attr, sizeof(attr));
+}
+
+/* The *_ELEM commands' shared checks: flags, buffers, access modes, freezing. */
+TEST(map_elem_command_errors)
+{
+	struct sops_runtime *rt = rt_test_new(false);
+	struct sops_map_create_opts o = { .sz = sizeof(o) };
+	uint32_t k = 1, v = 2;
+	int fd;
+
+	T_ASSERT(rt);
+	fd = sops_map_create(rt, SOPS_BPF_MAP_TYPE_HASH, "h", 4, 4, 4, NULL);
+	T_ASSERT(fd > 0);
+	T_EQ(sops_map_update_elem(rt, fd, &k, &v, 0), 0);
+	/* lookups take BPF_F_LOCK only, checked before the handle */
+	T_EQ(elem_cmd(rt, SOPS_BPF_MAP_LOOKUP_ELEM, 999, &k, &v, SOPS_BPF_EXIST), -EINVAL);
+	T_EQ(elem_cmd(rt, SOPS_BPF_MAP_LOOKUP_AND_DELETE_ELEM, 999, &k, &v, SOPS_BPF_EXIST), -EINVAL);
+	/* BPF_F_LOCK: no map here has a spin lock */
+	T_EQ(sops_map_lookup_elem_flags(rt, fd, &k, &v, SOPS_BPF_F_LOCK), -EINVAL);
+	T_EQ(sops_map_update_elem(rt, fd, &k, &v, SOPS_BPF_F_LOCK), -EINVAL);
+	T_EQ(elem_cmd(rt, SOPS_BPF_MAP_LOOKUP_AND_DELETE_ELEM, fd, &k, &v, SOPS_BPF_F_LOCK), -EINVAL);
+	/* missing buffers */
+	T_EQ(sops_map_lookup_elem(rt, fd, NULL, &v), -EFAULT);
+	T_EQ(sops_map_lookup_elem(rt, fd, &k, NULL), -EFAULT);
+	T_EQ(sops_map_update_elem(rt, fd, &k, NULL, 0), -EFAULT);
+	T_EQ(sops_map_delete_elem(rt, fd, NULL), -EFAULT);
+	T_EQ(sops_map_get_next_key(rt, fd, NULL, NULL), -EFAULT);
+	T_EQ(sops_map_lookup_and_delete_elem(rt, fd, &k, NULL), -EFAULT);
+	T_EQ(sops_map_lookup_and_delete_elem(rt, fd, NULL, &v), -EFAULT);
+	/* frozen: host writes are EPERM, reads still work */
+	T_EQ(sops_map_freeze(rt, fd), 0);
+	T_EQ(sops_map_delete_elem(rt, fd, &k), -EPERM);
+	T_EQ(sops_map_lookup_and_delete_elem(rt, fd, &k, &v), -EPERM);
+	T_EQ(sops_map_lookup_elem(rt, fd, &k, &v), 0);
+	T_EQ(v, 2);
+	sops_close(rt, fd);
+	/* write-only: no iteration, no lookup_and_delete, no freeze */
+	o.map_flags = SOPS_BPF_F_WRONLY;
+	fd = sops_map_create(rt, SOPS_BPF_MAP_TYPE_HASH, "wo", 4, 4, 4, &o);
+	T_ASSERT(fd > 0);
+	T_EQ(sops_map_get_next_key(rt, fd, NULL, &k), -EPERM);
+	T_EQ(sops_map_lookup_and_delete_elem(rt, fd, &k, &v), -EPERM);
+	T_EQ(sops_map_freeze(rt, fd), -EPERM);
+	sops_close(rt, fd);
+	/* read-only: no lookup_and_delete */
+	o.map_flags = SOPS_BPF_F_RDONLY;
+	fd = sops_map_create(rt, SOPS_BPF_MAP_TYPE_HASH, "ro", 4, 4, 4, &o);
+	T_ASSERT(fd > 0);
+	T_EQ(sops_map_lookup_and_delete_elem(rt, fd, &k, &v), -EPERM);
 	sops_close(rt, fd);
 	T_EQ(sops_runtime__live_objects(rt, -1), 0);
 	sops_runtime__free(rt);

@@ -105,9 +105,14 @@ static void plugin_one(const char *tool, const char *engine, const struct conf_t
 	status = run_tool(args, input, out, sizeof(out), 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		test_result(name, 0, "plugin exited with status 0x%x", status);
-	else
-		test_result(name, strtoull(out, NULL, 16) == ct->result, "r0 = %s, expected 0x%" PRIx64,
-			    out, ct->result);
+	else {
+		/* exactly one hex number and a newline: empty output must not read as r0 = 0 */
+		char *end;
+		uint64_t r0 = strtoull(out, &end, 16);
+
+		test_result(name, end != out && !strcmp(end, "\n") && r0 == ct->result,
+			    "r0 = \"%s\", expected 0x%" PRIx64, out, ct->result);
+	}
 	free(input);
 	free(prog);
 	free(mem);
@@ -188,4 +193,43 @@ TEST(plugin_rejects_hostile_programs)
 	expect_clean_failure(t, "unknown helper", "85 00 00 00 63 00 00 00 95 00 00 00 00 00 00 00", NULL);
 	/* recursion past 8 frames */
 	expect_clean_failure(t, "deep recursion", "85 10 00 00 ff ff ff ff 95 00 00 00 00 00 00 00", NULL);
+}
+
+/* Runs the tool with @argv (after `plugin`) and @prog_hex; wants exit @want and @msg in the output. */
+static void expect_exit(struct test_ctx *t, const char *what, const char *const argv[],
+			const char *prog_hex, int want, const char *msg)
+{
+	char *args[8] = { (char *)tool_path(), "plugin" };
+	char out[1024], input[256];
+	int status, n = 2;
+
+	for (; *argv && n < 7; argv++)
+		args[n++] = (char *)*argv;
+	args[n] = NULL;
+	snprintf(input, sizeof(input), "%s\n", prog_hex);
+	status = run_tool(args, input, out, sizeof(out), 1);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != want)
+		test_fail(t, __FILE__, __LINE__, "%s: status 0x%x, expected exit %d", what, status, want);
+	else if (!strstr(out, msg))
+		test_fail(t, __FILE__, __LINE__, "%s: output \"%s\" lacks \"%s\"", what, out, msg);
+}
+
+TEST(plugin_options)
+{
+	static const char ret7[] = "b7 00 00 00 07 00 00 00 95 00 00 00 00 00 00 00";
+	static const char loop[] = "05 00 ff ff 00 00 00 00";
+
+	if (!tool_path())
+		T_SKIP("STRUCTOPS_TOOL is not set");
+	expect_exit(t, "help", (const char *[]){ "--help", NULL }, "", 0, "usage: structops plugin");
+	expect_exit(t, "runs", (const char *[]){ "--interp", NULL }, ret7, 0, "7\n");
+	/* --budget takes effect: three instructions of an endless loop */
+	expect_exit(t, "budget", (const char *[]){ "--budget", "3", NULL }, loop, 1, "budget of 3");
+	expect_exit(t, "budget 0", (const char *[]){ "--budget", "0", NULL }, ret7, 2, "--budget");
+	expect_exit(t, "budget junk", (const char *[]){ "--budget", "3x", NULL }, ret7, 2, "--budget");
+	expect_exit(t, "elf", (const char *[]){ "--elf", NULL }, ret7, 2, "--elf");
+	expect_exit(t, "unknown option", (const char *[]){ "--bogus", NULL }, ret7, 2, "unknown option");
+	expect_exit(t, "two memories", (const char *[]){ "01", "02", NULL }, ret7, 2,
+		    "more than one memory");
+	expect_exit(t, "memory not hex", (const char *[]){ "0g", NULL }, ret7, 1, "not hex bytes");
 }

@@ -4,6 +4,7 @@
  * attr validation, PROG_LOAD and PROG_TEST_RUN on both engines, errnos of
  * every failure path, and no leaks (live objects counted).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "test.h"
@@ -73,7 +74,7 @@ TEST(rt_attr_validation)
 		T_ASSERT(fd > 0);
 		sops_close(rt, fd);
 	}
-	/* map elem commands: flags past the last field */
+	/* map elem commands: a zero attr gets as far as the handle (tails: rt_attr_tail_per_command) */
 	memset(&attr, 0, sizeof(attr));
 	T_EQ(sops_bpf(rt, SOPS_BPF_MAP_LOOKUP_ELEM, &attr, sizeof(attr)), -EBADF);
 	T_EQ(sops_runtime__live_objects(rt, -1), 0);
@@ -383,5 +384,89 @@ TEST(rt_btf_load)
 	T_EQ(sops_btf_load(rt, NULL, 0, NULL, 0), -EINVAL);
 	sops_close(rt, fd);
 	T_EQ(sops_runtime__live_objects(rt, -1), 0);
+	sops_runtime__free(rt);
+}
+
+#define ATTR_END(f) (offsetof(union sops_bpf_attr, f) + sizeof(((union sops_bpf_attr *)0)->f))
+
+/*
+ * Each command's last field: a non-zero byte right after it is EINVAL (the
+ * kernel's CHECK_ATTR), where the same attr without it fails otherwise.
+ */
+TEST(rt_attr_tail_per_command)
+{
+	static const struct {
+		int cmd;
+		size_t end;
+	} cmds[] = {
+		{ SOPS_BPF_MAP_LOOKUP_ELEM, ATTR_END(flags) },
+		{ SOPS_BPF_MAP_UPDATE_ELEM, ATTR_END(flags) },
+		{ SOPS_BPF_MAP_DELETE_ELEM, ATTR_END(flags) },
+		{ SOPS_BPF_MAP_LOOKUP_AND_DELETE_ELEM, ATTR_END(flags) },
+		{ SOPS_BPF_MAP_GET_NEXT_KEY, ATTR_END(next_key) },
+		{ SOPS_BPF_MAP_FREEZE, ATTR_END(map_fd) },
+		{ SOPS_BPF_PROG_TEST_RUN, ATTR_END(test.batch_size) },
+		{ SOPS_BPF_PROG_GET_NEXT_ID, ATTR_END(next_id) },
+		{ SOPS_BPF_MAP_GET_NEXT_ID, ATTR_END(next_id) },
+		{ SOPS_BPF_LINK_GET_NEXT_ID, ATTR_END(next_id) },
+		{ SOPS_BPF_PROG_GET_FD_BY_ID, ATTR_END(start_id) },
+		{ SOPS_BPF_MAP_GET_FD_BY_ID, ATTR_END(open_flags) },
+		{ SOPS_BPF_LINK_GET_FD_BY_ID, ATTR_END(start_id) },
+		{ SOPS_BPF_OBJ_GET_INFO_BY_FD, ATTR_END(info.info) },
+		{ SOPS_BPF_LINK_CREATE, ATTR_END(link_create.uprobe_multi.pid) },
+		{ SOPS_BPF_LINK_UPDATE, ATTR_END(link_update.old_prog_fd) },
+		{ SOPS_BPF_LINK_DETACH, ATTR_END(link_detach.link_fd) },
+		{ SOPS_BPF_PROG_ASSOC_STRUCT_OPS, ATTR_END(prog_assoc_struct_ops.prog_fd) },
+	};
+	struct sops_runtime *rt = rt_test_new(false);
+	union sops_bpf_attr attr;
+
+	T_ASSERT(rt);
+	/* (PROG_LOAD's last field ends the union: only a larger attr has a tail, E2BIG.) */
+	for (size_t i = 0; i < NINSN(cmds); i++) {
+		int base;
+
+		memset(&attr, 0, sizeof(attr));
+		base = sops_bpf(rt, cmds[i].cmd, &attr, sizeof(attr));
+		if (base == -EINVAL)
+			T_FAIL("cmd %d: the zero attr is EINVAL already", cmds[i].cmd);
+		T_ASSERT(cmds[i].end < sizeof(attr));
+		memset(&attr, 0, sizeof(attr));
+		((char *)&attr)[cmds[i].end] = 1;
+		if (sops_bpf(rt, cmds[i].cmd, &attr, sizeof(attr)) != -EINVAL)
+			T_FAIL("cmd %d: a byte past its last field is not EINVAL", cmds[i].cmd);
+	}
+	/* no attr with a size: EFAULT; no size: a zeroed attr */
+	T_EQ(sops_bpf(rt, SOPS_BPF_MAP_FREEZE, NULL, 8), -EFAULT);
+	T_EQ(sops_bpf(rt, SOPS_BPF_MAP_FREEZE, NULL, 0), -EBADF);
+	T_EQ(sops_bpf(NULL, SOPS_BPF_MAP_FREEZE, &attr, sizeof(attr)), -EINVAL);
+	T_EQ(sops_runtime__live_objects(rt, -1), 0);
+	sops_runtime__free(rt);
+}
+
+/* The id and info commands' own failure paths. */
+TEST(rt_id_info_errors)
+{
+	struct sops_runtime *rt = rt_test_new(false);
+	union sops_bpf_attr attr;
+	uint32_t next, len = 8;
+	int fd;
+
+	T_ASSERT(rt);
+	fd = sops_map_create(rt, SOPS_BPF_MAP_TYPE_ARRAY, "m", 4, 4, 1, NULL);
+	T_ASSERT(fd > 0);
+	T_EQ(sops_map_get_next_id(rt, INT32_MAX, &next), -EINVAL);
+	T_EQ(sops_map_get_next_id(rt, 0, &next), 0);
+	memset(&attr, 0, sizeof(attr));
+	attr.start_id = next;
+	attr.open_flags = SOPS_BPF_F_RDONLY | SOPS_BPF_F_WRONLY;
+	T_EQ(sops_bpf(rt, SOPS_BPF_MAP_GET_FD_BY_ID, &attr, sizeof(attr)), -EINVAL);
+	attr.open_flags = 1u << 31;
+	T_EQ(sops_bpf(rt, SOPS_BPF_MAP_GET_FD_BY_ID, &attr, sizeof(attr)), -EINVAL);
+	T_EQ(sops_obj_get_info_by_fd(rt, fd, NULL, &len), -EFAULT);
+	T_EQ(sops_obj_get_info_by_fd(rt, 999, &next, &len), -EBADF);
+	sops_close(rt, fd);
+	T_EQ(sops_runtime__live_objects(rt, -1), 0);
+	T_EQ(sops_runtime__open_handles(rt), 0);
 	sops_runtime__free(rt);
 }

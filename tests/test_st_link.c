@@ -160,7 +160,6 @@ TEST(st_link_update_detach)
 	T_EQ(sops_link_detach(f.rt, l), 0);
 	T_EQ(f.host.unreg_cnt, 1);
 	T_EQ(sops_link_update(f.rt, l, b, NULL), -ENOLINK);
-	/* a different struct type, with update: EINVAL (tst_ops2 has none, so use a fresh link) */
 	sops_close(f.rt, l);
 	/* the READY map can back a new link after the old one is gone */
 	l = sops_link_create(f.rt, a, 0, SOPS_BPF_STRUCT_OPS, NULL);

@@ -138,6 +138,43 @@ TEST(st_map_update_errnos)
 	st_fix_fini(&f);
 }
 
+/* init_member failing after a program slot is filled: the update fails, the map is reset. */
+TEST(st_map_update_init_member_fails)
+{
+	uint8_t v[TST_VALUE_SIZE], out[TST_VALUE_SIZE];
+	struct st_fix f;
+	int fd, p0;
+
+	T_EQ(st_fix_init(&f, false, false), 0);
+	fd = st_create(&f, f.value_id, TST_VALUE_SIZE, 0);
+	p0 = st_load(&f, f.ops_id, 0, RET42, "GPL", 0, NULL, 0);
+	T_ASSERT(fd > 0 && p0 > 0);
+	st_value(v, p0, 0, 0, 5);
+	f.host.init_member_err = -E2BIG;
+	T_EQ(update(&f, fd, 0, v, 0), -E2BIG);
+	T_EQ(f.host.validate_cnt, 0);
+	T_EQ(f.host.reg_cnt, 0);
+	T_EQ(lookup(&f, fd, 0, out), 0);
+	T_ASSERT(!memcmp(out, (uint8_t[TST_VALUE_SIZE]){ 0 }, TST_VALUE_SIZE));
+	/* the reset dropped the map's reference on the program */
+	sops_close(f.rt, p0);
+	T_EQ(sops_runtime__live_objects(f.rt, SOPS_OBJ_PROG), 0);
+	/* and the map is INIT again: a retry with a new program registers */
+	f.host.init_member_err = 0;
+	p0 = st_load(&f, f.ops_id, 0, RET42, "GPL", 0, NULL, 0);
+	T_ASSERT(p0 > 0);
+	st_value(v, p0, 0, 0, 5);
+	T_EQ(update(&f, fd, 0, v, 0), 0);
+	T_EQ(f.host.validate_cnt, 1);
+	T_EQ(st_call_test_1(&f), 42);
+	T_EQ(sops_map_delete_elem(f.rt, fd, &(uint32_t){ 0 }), 0);
+	sops_close(f.rt, p0);
+	sops_close(f.rt, fd);
+	T_EQ(sops_runtime__live_objects(f.rt, SOPS_OBJ_MAP), 0);
+	T_EQ(sops_runtime__live_objects(f.rt, SOPS_OBJ_PROG), 0);
+	st_fix_fini(&f);
+}
+
 TEST(st_map_lookup_delete)
 {
 	uint8_t v[TST_VALUE_SIZE], out[TST_VALUE_SIZE];

@@ -66,6 +66,20 @@ static void verifier_rule(const char *name, int load_err, const char *what)
 
 struct env;
 static void s22_verifier(struct env *e);
+static struct env *env_new(bool with_module);
+static void env_free(struct env *e);
+
+/*
+ * Sub-result @name: scenario @call, which sees `e` (a fresh environment, with
+ * the test module when @with_module) and `msg` (its failure message).
+ */
+#define SCN(with_module, name, call)                                                               \
+	do {                                                                                       \
+		char msg[MSGSZ] = "";                                                              \
+		struct env *e = env_new(with_module);                                              \
+		test_result(name, call, "%s", msg);                                                \
+		env_free(e);                                                                       \
+	} while (0)
 
 struct bpf_struct_ops_bpf_testmod_ops {
 	struct bpf_struct_ops_common_value common;
@@ -421,23 +435,13 @@ out:
 
 TEST(scn_association)
 {
-	char msg[MSGSZ] = "";
-	struct env *e = env_new(true);
-
-	test_result("scn/01-assoc-struct-ops-prog-einval", s01_04(e, 1, msg), "%s", msg);
-	env_free(e), e = env_new(true), msg[0] = 0;
-	test_result("scn/02-assoc-two-progs-per-map", s01_04(e, 2, msg), "%s", msg);
-	env_free(e), e = env_new(true), msg[0] = 0;
-	test_result("scn/03-assoc-retarget-ebusy", s01_04(e, 3, msg), "%s", msg);
-	env_free(e), e = env_new(true), msg[0] = 0;
-	test_result("scn/04-assoc-kfunc-reaches-own-map", s01_04(e, 4, msg), "%s", msg);
-	env_free(e), e = env_new(true), msg[0] = 0;
-	test_result("scn/05-assoc-reuse-poisoned", s05(e, msg), "%s", msg);
-	env_free(e), e = env_new(true), msg[0] = 0;
-	test_result("scn/06-assoc-timer-callback", s06_07(e, 6, msg), "%s", msg);
-	env_free(e), e = env_new(true), msg[0] = 0;
-	test_result("scn/07-assoc-timer-after-teardown", s06_07(e, 7, msg), "%s", msg);
-	env_free(e);
+	SCN(true, "scn/01-assoc-struct-ops-prog-einval", s01_04(e, 1, msg));
+	SCN(true, "scn/02-assoc-two-progs-per-map", s01_04(e, 2, msg));
+	SCN(true, "scn/03-assoc-retarget-ebusy", s01_04(e, 3, msg));
+	SCN(true, "scn/04-assoc-kfunc-reaches-own-map", s01_04(e, 4, msg));
+	SCN(true, "scn/05-assoc-reuse-poisoned", s05(e, msg));
+	SCN(true, "scn/06-assoc-timer-callback", s06_07(e, 6, msg));
+	SCN(true, "scn/07-assoc-timer-after-teardown", s06_07(e, 7, msg));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -747,28 +751,16 @@ out:
 
 TEST(scn_module)
 {
-	char msg[MSGSZ] = "";
-	struct env *e = env_new(true);
-
-#define RUN(name, call)                                                                            \
-	do {                                                                                       \
-		msg[0] = 0;                                                                        \
-		test_result(name, call, "%s", msg);                                                \
-		env_free(e);                                                                       \
-		e = env_new(true);                                                                 \
-	} while (0)
-	RUN("scn/08-module-type-shadow-edits", s08(e, msg));
-	RUN("scn/09-module-flavored-type-name", s09_11(e, 9, msg));
-	RUN("scn/10-module-local-only-members", s09_11(e, 10, msg));
-	RUN("scn/11-module-local-prototype-differs", s09_11(e, 11, msg));
-	RUN("scn/12-module-shadow-slot-nulled", s12(e, msg));
-	RUN("scn/13-module-unreferenced-prog", s13(e, msg));
-	RUN("scn/14-module-stress-attach-destroy", s14(e, msg));
-	RUN("scn/15-module-link-detach-poll", s15_17(e, 15, msg));
-	RUN("scn/16-module-unsupported-member", s16(e, msg));
-	RUN("scn/17-module-link-update-no-update-op", s15_17(e, 17, msg));
-#undef RUN
-	env_free(e);
+	SCN(true, "scn/08-module-type-shadow-edits", s08(e, msg));
+	SCN(true, "scn/09-module-flavored-type-name", s09_11(e, 9, msg));
+	SCN(true, "scn/10-module-local-only-members", s09_11(e, 10, msg));
+	SCN(true, "scn/11-module-local-prototype-differs", s09_11(e, 11, msg));
+	SCN(true, "scn/12-module-shadow-slot-nulled", s12(e, msg));
+	SCN(true, "scn/13-module-unreferenced-prog", s13(e, msg));
+	SCN(true, "scn/14-module-stress-attach-destroy", s14(e, msg));
+	SCN(true, "scn/15-module-link-detach-poll", s15_17(e, 15, msg));
+	SCN(true, "scn/16-module-unsupported-member", s16(e, msg));
+	SCN(true, "scn/17-module-link-update-no-update-op", s15_17(e, 17, msg));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -866,24 +858,16 @@ out:
 
 TEST(scn_libbpf_rules)
 {
-	char msg[MSGSZ] = "";
-	struct env *e = env_new(true);
+	struct env *env;
 
-#define RUN(name, call)                                                                            \
-	do {                                                                                       \
-		msg[0] = 0;                                                                        \
-		test_result(name, call, "%s", msg);                                                \
-		env_free(e);                                                                       \
-		e = env_new(true);                                                                 \
-	} while (0)
-	RUN("scn/18-autocreate-member-missing-enotsup", s18_19(e, 18, msg));
-	RUN("scn/19-autocreate-off-other-map-attaches", s18_19(e, 19, msg));
-	RUN("scn/20-bad-reuse-two-types", s20(e, msg));
-	RUN("scn/21-nullable-checked-loads", s21(e, msg));
-	RUN("scn/22-unloaded-maps-attach-fails", s22(e, msg));
-	s22_verifier(e);
-#undef RUN
-	env_free(e);
+	SCN(true, "scn/18-autocreate-member-missing-enotsup", s18_19(e, 18, msg));
+	SCN(true, "scn/19-autocreate-off-other-map-attaches", s18_19(e, 19, msg));
+	SCN(true, "scn/20-bad-reuse-two-types", s20(e, msg));
+	SCN(true, "scn/21-nullable-checked-loads", s21(e, msg));
+	SCN(true, "scn/22-unloaded-maps-attach-fails", s22(e, msg));
+	env = env_new(true);
+	s22_verifier(env);
+	env_free(env);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -986,32 +970,17 @@ out:
 
 TEST(scn_dummy_ops)
 {
-	char msg[MSGSZ] = "";
-	struct env *e = env_new(false);
-
-#define RUN(name, call)                                                                            \
-	do {                                                                                       \
-		msg[0] = 0;                                                                        \
-		test_result(name, call, "%s", msg);                                                \
-		env_free(e);                                                                       \
-		e = env_new(false);                                                                \
-	} while (0)
-	RUN("scn/23-dummy-attach-eopnotsupp", s23_28(e, 23, msg));
-	RUN("scn/24-dummy-test-run-null-state", s23_28(e, 24, msg));
-	RUN("scn/25-dummy-test-run-state", s23_28(e, 25, msg));
-	RUN("scn/26-dummy-test-run-five-args", s23_28(e, 26, msg));
-	RUN("scn/27-dummy-sleepable-test-run", s23_28(e, 27, msg));
-	msg[0] = 0;
-	test_result("scn/28-dummy-sleepable-null-einval", s23_28(e, 28, msg), "%s", msg);
-	env_free(e);
-	e = env_new(true);
-	RUN("scn/29-dummy-sleepable-on-test_2",
+	SCN(false, "scn/23-dummy-attach-eopnotsupp", s23_28(e, 23, msg));
+	SCN(false, "scn/24-dummy-test-run-null-state", s23_28(e, 24, msg));
+	SCN(false, "scn/25-dummy-test-run-state", s23_28(e, 25, msg));
+	SCN(false, "scn/26-dummy-test-run-five-args", s23_28(e, 26, msg));
+	SCN(false, "scn/27-dummy-sleepable-test-run", s23_28(e, 27, msg));
+	SCN(false, "scn/28-dummy-sleepable-null-einval", s23_28(e, 28, msg));
+	SCN(true, "scn/29-dummy-sleepable-on-test_2",
 	    s_load_fails(e, "st_dummy_fail_sleep",
 			 "attach to unsupported member test_2 of struct bpf_dummy_ops", msg));
-	RUN("scn/30-dummy-sleepable-kfunc",
+	SCN(true, "scn/30-dummy-sleepable-kfunc",
 	    s_load_fails(e, "st_dummy_fail_kfunc", "program must be sleepable to call sleepable kfunc", msg));
-#undef RUN
-	env_free(e);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1110,30 +1079,18 @@ out:
 
 TEST(scn_tcp_ca)
 {
-	char msg[MSGSZ] = "";
-	struct env *e = env_new(false);
-
-#define RUN(name, call)                                                                            \
-	do {                                                                                       \
-		msg[0] = 0;                                                                        \
-		test_result(name, call, "%s", msg);                                                \
-		env_free(e);                                                                       \
-		e = env_new(false);                                                                \
-	} while (0)
-	RUN("scn/31-tcp-ca-non-gpl",
+	SCN(false, "scn/31-tcp-ca-non-gpl",
 	    s_load_fails(e, "st_tcp_nogpl", "struct ops programs must have a GPL compatible license", msg));
-	RUN("scn/32-tcp-ca-setsockopt-in-release",
+	SCN(false, "scn/32-tcp-ca-setsockopt-in-release",
 	    s_load_fails(e, "st_tcp_rel_setsockopt", "program of this type cannot use helper bpf_setsockopt", msg));
-	RUN("scn/33-tcp-ca-incomplete-attach-fails", s33(e, msg));
-	RUN("scn/34-tcp-ca-unsupported-get_info",
+	SCN(false, "scn/33-tcp-ca-incomplete-attach-fails", s33(e, msg));
+	SCN(false, "scn/34-tcp-ca-unsupported-get_info",
 	    s_load_fails(e, "st_tcp_unsupp", "attach to unsupported member get_info", msg));
-	RUN("scn/35-tcp-ca-update-same-name", s35_39(e, 35, msg));
-	RUN("scn/36-tcp-ca-update-wrong-name", s35_39(e, 36, msg));
-	RUN("scn/37-tcp-ca-update-to-non-link-map", s35_39(e, 37, msg));
-	RUN("scn/38-tcp-ca-multi-links", s35_39(e, 38, msg));
-	RUN("scn/39-tcp-ca-link-replace", s35_39(e, 39, msg));
-#undef RUN
-	env_free(e);
+	SCN(false, "scn/35-tcp-ca-update-same-name", s35_39(e, 35, msg));
+	SCN(false, "scn/36-tcp-ca-update-wrong-name", s35_39(e, 36, msg));
+	SCN(false, "scn/37-tcp-ca-update-to-non-link-map", s35_39(e, 37, msg));
+	SCN(false, "scn/38-tcp-ca-multi-links", s35_39(e, 38, msg));
+	SCN(false, "scn/39-tcp-ca-link-replace", s35_39(e, 39, msg));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1263,22 +1220,10 @@ out:
 
 TEST(scn_registration_refs)
 {
-	char msg[MSGSZ] = "";
-	struct env *e = env_new(true);
-
-#define RUN(name, call)                                                                            \
-	do {                                                                                       \
-		msg[0] = 0;                                                                        \
-		test_result(name, call, "%s", msg);                                                \
-		env_free(e);                                                                       \
-		e = env_new(true);                                                                 \
-	} while (0)
-	RUN("scn/41-register-without-cfi-stubs", s41(e, msg));
-	RUN("scn/42-multi-pages-40-programs", s42(e, msg));
-	RUN("scn/43-refcounted-arg-release-or-leak", s43(e, msg));
-	RUN("scn/44-kptr-return", s44(e, msg));
-#undef RUN
-	env_free(e);
+	SCN(true, "scn/41-register-without-cfi-stubs", s41(e, msg));
+	SCN(true, "scn/42-multi-pages-40-programs", s42(e, msg));
+	SCN(true, "scn/43-refcounted-arg-release-or-leak", s43(e, msg));
+	SCN(true, "scn/44-kptr-return", s44(e, msg));
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1629,13 +1574,8 @@ TEST(scn_bpf_layer)
 		"scn/49-lookup-prog-ids-state",  "scn/50-link-create-update-detach",
 		"scn/51-map-create-checks",      "scn/52-assoc-syscall-checks-lifetime",
 	};
-	for (int i = 0; i < 8; i++) {
-		char msg[MSGSZ] = "";
-		struct env *e = env_new(true);
-
-		test_result(names[i], s45_52(e, 45 + i, msg), "%s", msg);
-		env_free(e);
-	}
+	for (int i = 0; i < 8; i++)
+		SCN(true, names[i], s45_52(e, 45 + i, msg));
 }
 
 /*

@@ -98,6 +98,8 @@ static int h_init_member(const struct btf_type *t, const struct btf_member *m, v
 {
 	uint32_t off = btf_member_bit_offset(t, (uint32_t)(m - btf_members(t))) / 8;
 
+	if (off == 32 && host_of(kdata)->init_member_err)
+		return host_of(kdata)->init_member_err;
 	if (off == 32 || off == 36) { /* data, name: copied */
 		size_t n = off == 32 ? sizeof(int) : 16;
 
@@ -115,11 +117,6 @@ static int h_reg(void *kdata, struct sops_struct_ops_link *link)
 	(void)link;
 	if (h->reg_err)
 		return h->reg_err;
-	if (h->reg_calls_test_1) {
-		sops_rcu_read_lock();
-		h->last_test_1 = ((struct tst_ops *)kdata)->test_1 ? ((struct tst_ops *)kdata)->test_1() : -1;
-		sops_rcu_read_unlock();
-	}
 	if (!atomic_compare_exchange_strong(&h->cur, &expected, kdata))
 		return -EEXIST;
 	atomic_fetch_add(&h->reg_cnt, 1);

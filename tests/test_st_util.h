@@ -18,7 +18,7 @@
  *
  * The value types are not in the BTF: registration synthesizes them
  * (data at offset 64, sizes 128 and 128). The host subsystem records what
- * reg/unreg/update/validate saw, and can be told to fail them.
+ * reg/unreg/update/validate saw, and can be told to fail them (and init_member).
  */
 #ifndef SOPS_TEST_ST_UTIL_H
 #define SOPS_TEST_ST_UTIL_H
@@ -51,11 +51,9 @@ struct tst_ops2 {
 
 struct tst_host {
 	void *_Atomic cur; /* kdata the host uses */
-	atomic_int reg_cnt, unreg_cnt, update_cnt, validate_cnt, init_cnt;
-	int reg_err, update_err, validate_err, check_member_err;
-	bool reg_calls_test_1;
-	int last_test_1;
-	bool forbid_helper; /* helper_allowed refuses helper 6 (trace_printk) */
+	atomic_int reg_cnt, unreg_cnt, update_cnt, validate_cnt;
+	int reg_err, update_err, validate_err;
+	int init_member_err; /* init_member of `data` fails with it (after test_1..test_3 are filled) */
 };
 
 struct st_fix {

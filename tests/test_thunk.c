@@ -358,6 +358,43 @@ TEST(thunk_entry_keeps_blinding)
 	sops_vm__free(vm);
 }
 
+struct seven {
+	unsigned char b[7];
+};
+typedef uint64_t (*twelve_fn)(struct seven, struct seven, struct seven, struct seven, struct seven,
+			      struct seven, struct seven, struct seven, struct seven, struct seven,
+			      struct seven, struct seven);
+
+/*
+ * The widest model there is: twelve 7-byte structs, each masked in its own slot
+ * (the longest spill code per slot), six of them from the stack. The JIT's
+ * image estimate must leave room for that prologue.
+ */
+TEST(thunk_widest_model)
+{
+	struct func_model m = { .nr_args = FUNC_MODEL_MAX_ARGS, .ret_size = 8 };
+	struct seven a = { { 1, 2, 3, 4, 5, 6, 7 } }, z = { { 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87 } };
+
+	for (int i = 0; i < FUNC_MODEL_MAX_ARGS; i++) {
+		m.arg_size[i] = 7;
+		m.arg_flags[i] = FMODEL_STRUCT;
+	}
+	for (int en = 0; en < 2; en++) {
+		struct sops_vm *vm;
+		struct thunk *th;
+
+		if (!engine_ok(en))
+			continue;
+		/* r0 = ctx[11], the last struct zero-padded; a short program, so the prologue dominates */
+		vm = prog_on("ldxdw %r0, [%r1+88]\nexit", en);
+		T_ASSERT(vm);
+		T_EQ(thunk_create(&m, vm, &th, NULL), 0);
+		T_EQ(((twelve_fn)thunk_entry(th))(a, a, a, a, a, a, a, a, a, a, a, z), 0x87868584838281ull);
+		thunk_free(th);
+		sops_vm__free(vm);
+	}
+}
+
 TEST(thunk_rejects_bad_models)
 {
 	struct func_model m = { .nr_args = 13 };

@@ -16,7 +16,7 @@ BPF_TEST_CFLAGS := -g -O2 -target bpf -I$(LOADER_TEST_DIR) -Itests/bpf $(LOADER_
 PAHOLE          ?= pahole
 FUZZ_CC         ?= clang-19
 FUZZ_LOADER     := $(BUILD)/tests/fuzz_loader
-LOADER_LIB_SRCS := $(sort $(wildcard src/btf/*.c src/loader/*.c)) src/util/log.c
+LOADER_LIB_SRCS := $(sort $(wildcard src/btf/*.c src/loader/*.c)) src/util/log.c src/util/file.c
 
 $(LOADER_TEST_DIR)/host_types.o: tests/bpf/host_types.c tests/bpf/host_types.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)

@@ -18,6 +18,7 @@
 #include <structops/asm.h>
 #include <structops/vm.h>
 
+#include "../src/isa/opcodes.h"
 #include "commands.h"
 
 static void asm_usage(FILE *out)
@@ -68,15 +69,7 @@ static int write_bytecode(FILE *f, const struct sops_insn *insns, size_t cnt)
 	uint8_t b[SOPS_INSN_SIZE];
 
 	for (size_t i = 0; i < cnt; i++) {
-		uint16_t off = (uint16_t)insns[i].off;
-		uint32_t imm = (uint32_t)insns[i].imm;
-
-		b[0] = insns[i].code;
-		b[1] = (uint8_t)(insns[i].src_reg << 4 | insns[i].dst_reg);
-		b[2] = off & 0xff;
-		b[3] = off >> 8;
-		for (int k = 0; k < 4; k++)
-			b[4 + k] = (imm >> (8 * k)) & 0xff;
+		isa_slot_bytes(&insns[i], b);
 		if (fwrite(b, 1, sizeof(b), f) != sizeof(b))
 			return -EIO;
 	}

@@ -84,14 +84,14 @@ int cmd_btf(int argc, char **argv)
 	if (base_file) {
 		err = sops_btf__load_file(base_file, &opts, &base);
 		if (err) {
-			fprintf(stderr, "structops btf: %s: %s\n", base_file, log[0] ? log : strerror(-err));
+			tool_report_file_error("btf", base_file, log, err);
 			return 1;
 		}
 		opts.base = base;
 	}
 	err = sops_btf__load_file(file, &opts, &btf);
 	if (err) {
-		fprintf(stderr, "structops btf: %s: %s\n", file, log[0] ? log : strerror(-err));
+		tool_report_file_error("btf", file, log, err);
 		sops_btf__free(base);
 		return 1;
 	}

@@ -23,6 +23,7 @@
 #include <structops/asm.h>
 #include <structops/vm.h>
 
+#include "../src/isa/opcodes.h"
 #include "../src/jit/jit.h"
 #include "../src/vm/vm_internal.h"
 #include "commands.h"
@@ -61,11 +62,11 @@ static struct sops_helper *stub_helpers(const struct sops_insn *insns, size_t cn
 	for (size_t i = 0; i < cnt; i++) {
 		bool seen = false;
 
-		if (insns[i].code != 0x85 || insns[i].src_reg != SOPS_CALL_HELPER)
+		if (insns[i].code != OPC_CALL_INSN || insns[i].src_reg != SOPS_CALL_HELPER)
 			continue;
 		for (size_t k = 0; k < n; k++)
 			seen |= h[k].id == (uint32_t)insns[i].imm;
-		if (!seen && (uint32_t)insns[i].imm < 65536)
+		if (!seen && (uint32_t)insns[i].imm < VM_HELPER_ID_LIMIT)
 			h[n++] = (struct sops_helper){ (uint32_t)insns[i].imm, "stub", stub_helper };
 	}
 	*nr = n;

@@ -126,16 +126,12 @@ out:
 
 static int map_dump(int argc, char **argv)
 {
-	const char *file = NULL, *name = NULL, *ctx_hex = NULL, *runs[MAX_RUNS];
-	bool jit = false, json = false;
-	struct sops_object *obj = NULL;
-	struct sops_runtime *rt = NULL;
+	struct tool_run r = { .repeat = 1 };
+	const char *runs[MAX_RUNS];
 	struct sops_program *p;
 	struct sops_map *m;
-	uint8_t *ctx = NULL;
-	uint32_t ctx_len = 0, nr_cpus;
-	int run_cnt = 0, err, rc = 1;
-	long repeat = 1;
+	uint32_t nr_cpus;
+	int run_cnt = 0, rc = 1;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
@@ -147,98 +143,64 @@ static int map_dump(int argc, char **argv)
 				return 2;
 			}
 			runs[run_cnt++] = argv[++i];
-		} else if (!strcmp(argv[i], "--ctx-in") && i + 1 < argc) {
-			ctx_hex = argv[++i];
-		} else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
-			repeat = atol(argv[++i]);
-		} else if (!strcmp(argv[i], "--jit")) {
-			jit = true;
-		} else if (!strcmp(argv[i], "--interp")) {
-			jit = false;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (argv[i][0] == '-') {
-			usage(stderr);
-			return 2;
-		} else if (!file) {
-			file = argv[i];
-		} else if (!name) {
-			name = argv[i];
-		} else {
+		} else if (!tool_run_arg(&r, argc, argv, &i)) {
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (!file || !name || repeat < 1 || repeat > 1000000000) {
+	if (!r.file || !r.name || r.repeat < 1 || r.repeat > 1000000000) {
 		usage(stderr);
 		return 2;
 	}
-	if (ctx_hex && tool_parse_hex(ctx_hex, &ctx, &ctx_len)) {
-		fprintf(stderr, "structops: --ctx-in: not a hex string\n");
+	if (tool_run_ctx(&r))
 		return 2;
-	}
-	if (jit)
-		fprintf(stderr, "structops: --jit: running code the verifier has not proven safe\n");
 	{
+		/* The runtime's default, made explicit: the dump's per-CPU buffers need it. */
 		long cpus = sysconf(_SC_NPROCESSORS_CONF);
-		struct sops_runtime_opts ro = { .sz = sizeof(ro), .jit = jit, .trust_unverified = jit };
 
 		nr_cpus = cpus > 0 ? (uint32_t)cpus : 1;
-		ro.nr_cpus = nr_cpus;
-		err = sops_runtime__new(&ro, &rt);
 	}
-	if (!err)
-		err = sops_object__open_file(file, NULL, &obj);
-	if (err) {
-		fprintf(stderr, "structops: %s: %s\n", file, strerror(-err));
+	if (tool_run_open(&r, nr_cpus))
 		goto out;
-	}
-	m = sops_object__find_map_by_name(obj, name);
+	m = sops_object__find_map_by_name(r.obj, r.name);
 	if (!m) {
-		fprintf(stderr, "structops: %s: no map named %s; maps:", file, name);
-		for (m = sops_object__next_map(obj, NULL); m; m = sops_object__next_map(obj, m))
+		fprintf(stderr, "structops: %s: no map named %s; maps:", r.file, r.name);
+		for (m = sops_object__next_map(r.obj, NULL); m; m = sops_object__next_map(r.obj, m))
 			fprintf(stderr, " %s", sops_map__name(m));
 		fprintf(stderr, "\n");
 		goto out;
 	}
-	for (p = sops_object__next_program(obj, NULL); p; p = sops_object__next_program(obj, p)) {
+	for (p = sops_object__next_program(r.obj, NULL); p; p = sops_object__next_program(r.obj, p)) {
 		bool wanted = false;
 
-		for (int r = 0; r < run_cnt; r++)
-			wanted |= !strcmp(runs[r], sops_program__name(p));
+		for (int i = 0; i < run_cnt; i++)
+			wanted |= !strcmp(runs[i], sops_program__name(p));
 		sops_program__set_autoload(p, wanted);
 	}
-	for (int r = 0; r < run_cnt; r++) {
-		if (!sops_object__find_program_by_name(obj, runs[r])) {
-			fprintf(stderr, "structops: %s: no program named %s\n", file, runs[r]);
+	for (int i = 0; i < run_cnt; i++) {
+		if (!sops_object__find_program_by_name(r.obj, runs[i])) {
+			fprintf(stderr, "structops: %s: no program named %s\n", r.file, runs[i]);
 			goto out;
 		}
 	}
-	if (tool_load_object(obj, file, rt))
+	if (tool_run_load(&r))
 		goto out;
-	for (int r = 0; r < run_cnt; r++) {
-		struct sops_test_run_opts o = { .sz = sizeof(o), .ctx_in = ctx, .ctx_size_in = ctx_len,
-						.repeat = (int)repeat };
+	for (int i = 0; i < run_cnt; i++) {
+		struct sops_test_run_opts o;
 
-		p = sops_object__find_program_by_name(obj, runs[r]);
-		err = sops_prog_test_run_opts(rt, sops_program__handle(p), &o);
-		if (err) {
-			fprintf(stderr, "structops: running %s: %s\n", runs[r], strerror(-err));
+		if (tool_run_prog(&r, runs[i], NULL, 0, &o))
 			goto out;
-		}
-		if (!json)
-			printf("ran %s: retval %u\n", runs[r], o.retval);
+		if (!r.json)
+			printf("ran %s: retval %u\n", runs[i], o.retval);
 	}
 	if (sops_map__handle(m) < 0) {
-		fprintf(stderr, "structops: map %s was not created\n", name);
+		fprintf(stderr, "structops: map %s was not created\n", r.name);
 		goto out;
 	}
-	if (!dump(rt, sops_map__handle(m), m, nr_cpus, json))
+	if (!dump(r.rt, sops_map__handle(m), m, nr_cpus, r.json))
 		rc = 0;
 out:
-	sops_object__close(obj);
-	sops_runtime__free(rt);
-	free(ctx);
+	tool_run_free(&r);
 	return rc;
 }
 

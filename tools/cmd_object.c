@@ -298,8 +298,7 @@ int cmd_object(int argc, char **argv)
 
 	err = sops_object__open_file(file, &oo, &obj);
 	if (err) {
-		fprintf(stderr, "structops object: %s: %s (%s)\n", file, log[0] ? log : "open failed",
-			strerror(-err < 4000 ? -err : EINVAL));
+		tool_report_file_error("object", file, log, err);
 		return 1;
 	}
 	if (btf_file) {
@@ -308,7 +307,7 @@ int cmd_object(int argc, char **argv)
 
 		err = sops_btf__load_file(btf_file, &bo, &host);
 		if (err) {
-			fprintf(stderr, "structops object: %s: %s\n", btf_file, log[0] ? log : strerror(-err));
+			tool_report_file_error("object", btf_file, log, err);
 			sops_object__close(obj);
 			return 1;
 		}

@@ -3,7 +3,7 @@
  * cmd_prog.c - `structops prog run FILE.o PROG`: load an object into a fresh
  * runtime (the library's path: maps created, global data written, only PROG
  * loaded) and run PROG through PROG_TEST_RUN, printing its return value and
- * average duration.
+ * average duration. Also the tool_run_* steps `map dump` shares (commands.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,20 +27,7 @@ static void usage(FILE *out)
 		"is the interpreter's checked mode.\n");
 }
 
-int tool_load_object(struct sops_object *obj, const char *file, struct sops_runtime *rt)
-{
-	char log[4096] = "";
-	struct sops_object_load_opts lo = { .sz = sizeof(lo), .runtime = rt, .log_buf = log,
-					    .log_size = sizeof(log) };
-	int err = sops_object__load(obj, &lo);
-
-	if (err)
-		fprintf(stderr, "structops: loading %s: %s%s%s\n", file, strerror(-err), log[0] ? ": " : "",
-			log);
-	return err;
-}
-
-int tool_parse_hex(const char *s, uint8_t **out, uint32_t *len)
+static int parse_hex(const char *s, uint8_t **out, uint32_t *len)
 {
 	size_t n = strlen(s);
 	uint8_t *b;
@@ -64,105 +51,142 @@ int tool_parse_hex(const char *s, uint8_t **out, uint32_t *len)
 	return 0;
 }
 
+int tool_run_arg(struct tool_run *r, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i];
+
+	if (!strcmp(arg, "--ctx-in") && *i + 1 < argc)
+		r->ctx_hex = argv[++*i];
+	else if (!strcmp(arg, "--repeat") && *i + 1 < argc)
+		r->repeat = atol(argv[++*i]);
+	else if (!strcmp(arg, "--jit") || !strcmp(arg, "--interp"))
+		r->jit = !strcmp(arg, "--jit");
+	else if (!strcmp(arg, "--json"))
+		r->json = true;
+	else if (arg[0] == '-')
+		return 0;
+	else if (!r->file)
+		r->file = arg;
+	else if (!r->name)
+		r->name = arg;
+	else
+		return 0;
+	return 1;
+}
+
+int tool_run_ctx(struct tool_run *r)
+{
+	if (r->ctx_hex && parse_hex(r->ctx_hex, &r->ctx, &r->ctx_len)) {
+		fprintf(stderr, "structops: --ctx-in: not a hex string\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int tool_run_open(struct tool_run *r, uint32_t nr_cpus)
+{
+	struct sops_runtime_opts ro = { .sz = sizeof(ro), .jit = r->jit, .trust_unverified = r->jit,
+					.nr_cpus = nr_cpus };
+	int err;
+
+	if (r->jit)
+		fprintf(stderr, "structops: --jit: running code the verifier has not proven safe\n");
+	err = sops_runtime__new(&ro, &r->rt);
+	if (!err)
+		err = sops_object__open_file(r->file, NULL, &r->obj);
+	if (err)
+		fprintf(stderr, "structops: %s: %s\n", r->file, strerror(-err));
+	return err;
+}
+
+int tool_run_load(struct tool_run *r)
+{
+	char log[4096] = "";
+	struct sops_object_load_opts lo = { .sz = sizeof(lo), .runtime = r->rt, .log_buf = log,
+					    .log_size = sizeof(log) };
+	int err = sops_object__load(r->obj, &lo);
+
+	if (err)
+		fprintf(stderr, "structops: loading %s: %s%s%s\n", r->file, strerror(-err),
+			log[0] ? ": " : "", log);
+	return err;
+}
+
+int tool_run_prog(struct tool_run *r, const char *name, const void *data, uint32_t data_len,
+		  struct sops_test_run_opts *o)
+{
+	struct sops_program *p = sops_object__find_program_by_name(r->obj, name);
+	int err;
+
+	*o = (struct sops_test_run_opts){ .sz = sizeof(*o), .ctx_in = r->ctx, .ctx_size_in = r->ctx_len,
+					  .data_in = data, .data_size_in = data_len,
+					  .repeat = (int)r->repeat };
+	err = sops_prog_test_run_opts(r->rt, sops_program__handle(p), o);
+	if (err)
+		fprintf(stderr, "structops: running %s: %s\n", name, strerror(-err));
+	return err;
+}
+
+void tool_run_free(struct tool_run *r)
+{
+	sops_object__close(r->obj);
+	sops_runtime__free(r->rt);
+	free(r->ctx);
+}
+
 static int prog_run(int argc, char **argv)
 {
-	const char *file = NULL, *name = NULL, *data_path = NULL, *ctx_hex = NULL;
-	bool jit = false, json = false;
-	struct sops_object *obj = NULL;
-	struct sops_runtime *rt = NULL;
+	struct tool_run r = { .repeat = 1 };
+	const char *data_path = NULL;
 	struct sops_program *p, *target = NULL;
-	uint8_t *ctx = NULL, *data = NULL;
-	uint32_t ctx_len = 0;
+	struct sops_test_run_opts o;
+	uint8_t *data = NULL;
 	size_t data_len = 0;
-	long repeat = 1;
-	int err, rc = 1;
+	int rc = 1;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--ctx-in") && i + 1 < argc) {
-			ctx_hex = argv[++i];
 		} else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
 			data_path = argv[++i];
-		} else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
-			repeat = atol(argv[++i]);
-		} else if (!strcmp(argv[i], "--jit")) {
-			jit = true;
-		} else if (!strcmp(argv[i], "--interp")) {
-			jit = false;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (argv[i][0] == '-') {
-			usage(stderr);
-			return 2;
-		} else if (!file) {
-			file = argv[i];
-		} else if (!name) {
-			name = argv[i];
-		} else {
+		} else if (!tool_run_arg(&r, argc, argv, &i)) {
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (!file || !name || repeat < 1) {
+	if (!r.file || !r.name || r.repeat < 1) {
 		usage(stderr);
 		return 2;
 	}
-	if (ctx_hex && tool_parse_hex(ctx_hex, &ctx, &ctx_len)) {
-		fprintf(stderr, "structops: --ctx-in: not a hex string\n");
+	if (tool_run_ctx(&r))
 		return 2;
-	}
 	if (data_path && tool_read_file(data_path, &data, &data_len)) {
 		fprintf(stderr, "structops: cannot read %s\n", data_path);
 		goto out;
 	}
-	if (jit)
-		fprintf(stderr, "structops: --jit: running code the verifier has not proven safe\n");
-	{
-		struct sops_runtime_opts ro = { .sz = sizeof(ro), .jit = jit, .trust_unverified = jit };
-
-		err = sops_runtime__new(&ro, &rt);
-	}
-	if (!err)
-		err = sops_object__open_file(file, NULL, &obj);
-	if (err) {
-		fprintf(stderr, "structops: %s: %s\n", file, strerror(-err));
+	if (tool_run_open(&r, 0))
 		goto out;
-	}
-	for (p = sops_object__next_program(obj, NULL); p; p = sops_object__next_program(obj, p)) {
-		bool me = !strcmp(sops_program__name(p), name);
+	for (p = sops_object__next_program(r.obj, NULL); p; p = sops_object__next_program(r.obj, p)) {
+		bool me = !strcmp(sops_program__name(p), r.name);
 
 		sops_program__set_autoload(p, me);
 		if (me)
 			target = p;
 	}
 	if (!target) {
-		fprintf(stderr, "structops: %s: no program named %s\n", file, name);
+		fprintf(stderr, "structops: %s: no program named %s\n", r.file, r.name);
 		goto out;
 	}
-	if (tool_load_object(obj, file, rt))
+	if (tool_run_load(&r) || tool_run_prog(&r, r.name, data, (uint32_t)data_len, &o))
 		goto out;
-	{
-		struct sops_test_run_opts o = { .sz = sizeof(o), .ctx_in = ctx, .ctx_size_in = ctx_len,
-						.data_in = data, .data_size_in = (uint32_t)data_len,
-						.repeat = (int)repeat };
-
-		err = sops_prog_test_run_opts(rt, sops_program__handle(target), &o);
-		if (err) {
-			fprintf(stderr, "structops: running %s: %s\n", name, strerror(-err));
-			goto out;
-		}
-		if (json)
-			printf("{\"retval\": %u, \"duration_ns\": %u}\n", o.retval, o.duration);
-		else
-			printf("retval %u (0x%x), %u ns per run\n", o.retval, o.retval, o.duration);
-	}
+	if (r.json)
+		printf("{\"retval\": %u, \"duration_ns\": %u}\n", o.retval, o.duration);
+	else
+		printf("retval %u (0x%x), %u ns per run\n", o.retval, o.retval, o.duration);
 	rc = 0;
 out:
-	sops_object__close(obj);
-	sops_runtime__free(rt);
-	free(ctx);
+	tool_run_free(&r);
 	free(data);
 	return rc;
 }

@@ -31,20 +31,49 @@ int cmd_prog(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 
 /*
- * cmd_prog.c, shared with cmd_map.c: load @obj into @rt through the library
- * (sops_object__load with .runtime; errors printed with the load log), and a
- * hex string parser (0 or -EINVAL/-ENOMEM).
+ * cmd_prog.c, shared by `prog run` and `map dump` (cmd_map.c): load FILE.o into
+ * a fresh runtime through the library and run its programs with PROG_TEST_RUN.
+ * Each step prints why it failed on stderr.
  */
 struct sops_object;
 struct sops_runtime;
-int tool_load_object(struct sops_object *obj, const char *file, struct sops_runtime *rt);
-int tool_parse_hex(const char *s, uint8_t **out, uint32_t *len);
+struct sops_test_run_opts;
+struct tool_run {
+	/* the options both commands take */
+	const char *file, *name, *ctx_hex; /* FILE.o, PROG or MAP, --ctx-in */
+	long repeat;                      /* --repeat (set the default before parsing) */
+	bool jit, json;                   /* --jit / --interp, --json */
+	/* state */
+	uint8_t *ctx; /* --ctx-in parsed */
+	uint32_t ctx_len;
+	struct sops_runtime *rt;
+	struct sops_object *obj;
+};
+/* argv[*i] is a shared option (*i moved past its value) or FILE/NAME: 1; else 0. */
+int tool_run_arg(struct tool_run *r, int argc, char **argv, int *i);
+/* Parse --ctx-in: 0 or -EINVAL. */
+int tool_run_ctx(struct tool_run *r);
+/* The runtime (JIT when --jit, said on stderr; @nr_cpus 0: the default) and FILE.o opened. */
+int tool_run_open(struct tool_run *r, uint32_t nr_cpus);
+/* sops_object__load into the runtime (the load log printed on failure). */
+int tool_run_load(struct tool_run *r);
+/* PROG_TEST_RUN of program @name with --ctx-in, @data and --repeat; results in *@o. */
+int tool_run_prog(struct tool_run *r, const char *name, const void *data, uint32_t data_len,
+		  struct sops_test_run_opts *o);
+void tool_run_free(struct tool_run *r);
 
 /*
  * Read a whole file (or stdin for "-"). Returns 0, *data (free() it) and *size, or
  * -errno. A NUL byte follows the data, so text can be used as a string.
  */
 int tool_read_file(const char *path, uint8_t **data, size_t *size);
+
+/*
+ * Report a failed load of @file on stderr: the library's message when there is
+ * one (it names the file already), else the file and the errno's text.
+ * Relocation errnos above 4000 (libbpf's) print as EINVAL's text.
+ */
+void tool_report_file_error(const char *cmd, const char *file, const char *log, int err);
 
 /* Read raw bytecode: a multiple of 8 bytes. Prints the problem on stderr on failure. */
 int tool_read_bytecode(const char *path, struct sops_insn **insns, size_t *insn_cnt);

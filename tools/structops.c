@@ -86,6 +86,16 @@ int tool_read_file(const char *path, uint8_t **data, size_t *size)
 	return 0;
 }
 
+void tool_report_file_error(const char *cmd, const char *file, const char *log, int err)
+{
+	const char *why = strerror(-err > 0 && -err < 4000 ? -err : EINVAL);
+
+	if (log && log[0])
+		fprintf(stderr, "structops %s: %s (%s)\n", cmd, log, why);
+	else
+		fprintf(stderr, "structops %s: %s: %s\n", cmd, file, why);
+}
+
 int tool_read_bytecode(const char *path, struct sops_insn **insns, size_t *insn_cnt)
 {
 	uint8_t *data;

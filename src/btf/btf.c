@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "btf_internal.h"
+#include "util/file.h"
 #include "util/opts.h"
 
 static const char *const kind_names[] = {
@@ -353,8 +354,7 @@ out:
 
 int btf_validate(const struct btf *btf, struct sops_log *log)
 {
-	const struct btf *base = btf__base_btf(btf);
-	struct vctx v = { btf, base ? btf__type_cnt(base) : 1, btf__type_cnt(btf), log };
+	struct vctx v = { btf, btf_first_own_id(btf), btf__type_cnt(btf), log };
 	int err;
 
 	for (__u32 id = v.start; id < v.cnt; id++) {
@@ -485,23 +485,6 @@ int sops_btf__load_mem(const void *data, size_t size, const struct sops_btf_opts
 	return err;
 }
 
-/* Reads @size bytes from offset 0; files like /sys/kernel/btf/vmlinux hand them out in pieces. */
-static int read_all(int fd, void *buf, size_t size)
-{
-	size_t done = 0;
-
-	while (done < size) {
-		ssize_t n = pread(fd, (char *)buf + done, size - done, (off_t)done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 int sops_btf__load_file(const char *path, const struct sops_btf_opts *opts, struct sops_btf **btf)
 {
 	struct sops_log log = { OPTS_GET(opts, log_buf, NULL), OPTS_GET(opts, log_size, 0), 0 };
@@ -525,24 +508,14 @@ int sops_btf__load_file(const char *path, const struct sops_btf_opts *opts, stru
 			elf_end(elf);
 		}
 	} else {
-		off_t end = lseek(fd, 0, SEEK_END);
-		void *buf = NULL;
+		uint8_t *buf = NULL;
+		size_t size = 0;
 
-		if (end < 0 || end > UINT32_MAX) {
-			err = log_err(&log, end < 0 ? -errno : -E2BIG, "%s: cannot size the file", path);
-		} else if (!(buf = malloc(end ? end : 1))) {
-			err = log_err(&log, -ENOMEM, "out of memory");
-		} else if (read_all(fd, buf, (size_t)end)) {
-			err = log_err(&log, -EIO, "%s: short read", path);
-		} else {
-			err = btf_parse_raw(buf, end, base, &log, btf);
-			if (err && log.buf && log.written) {
-				/* prefix the file name: rewrite the message once */
-				char msg[256];
-
-				snprintf(msg, sizeof(msg), "%s", log.buf);
-				log_buf_printf(log.buf, log.size, "%s: %s", path, msg);
-			}
+		err = read_whole_fd(fd, path, UINT32_MAX, &buf, &size, &log);
+		if (!err) {
+			err = btf_parse_raw(buf, size, base, &log, btf);
+			if (err)
+				log_prefix(&log, path);
 		}
 		free(buf);
 	}

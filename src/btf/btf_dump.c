@@ -211,13 +211,11 @@ static int dump_c(const struct btf *btf, __u32 start, __u32 cnt, FILE *out)
 int sops_btf__dump(const struct sops_btf *b, enum sops_btf_dump_format format, FILE *out)
 {
 	const struct btf *btf = b ? b->btf : NULL;
-	const struct btf *base;
 	__u32 start, cnt;
 
 	if (!btf || !out)
 		return -EINVAL;
-	base = btf__base_btf(btf);
-	start = base ? btf__type_cnt(base) : 1;
+	start = btf_first_own_id(btf);
 	cnt = btf__type_cnt(btf);
 	if (format == SOPS_BTF_DUMP_C)
 		return dump_c(btf, start, cnt, out);

@@ -33,6 +33,14 @@ struct sops_btf *btf_wrap(struct btf *btf, const struct sops_btf *base);
 int btf_parse_raw(const void *data, size_t size, const struct sops_btf *base, struct sops_log *log,
 		  struct sops_btf **out);
 
+/* The first type id @btf itself holds: 1, or its base's type count for split BTF. */
+static inline __u32 btf_first_own_id(const struct btf *btf)
+{
+	const struct btf *base = btf__base_btf(btf);
+
+	return base ? btf__type_cnt(base) : 1;
+}
+
 /* Follow typedefs and modifiers (const, volatile, restrict, type tags) from @id. */
 const struct btf_type *btf_skip_mods(const struct btf *btf, __u32 id, __u32 *res_id);
 

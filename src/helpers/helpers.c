@@ -8,7 +8,6 @@
  * map lookups need no lock of their own. Nothing here allocates.
  */
 #include <errno.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -116,9 +115,7 @@ static HELPER(get_prandom_u32)
 
 static HELPER(get_smp_processor_id)
 {
-	int cpu = sched_getcpu();
-
-	return cpu < 0 ? 0 : (uint32_t)cpu % PROG(aux)->obj.rt->nr_cpus;
+	return rt_cpu_mod(PROG(aux)->obj.rt->nr_cpus);
 }
 
 static HELPER(get_current_pid_tgid)
@@ -126,30 +123,16 @@ static HELPER(get_current_pid_tgid)
 	return ((uint64_t)(uint32_t)getpid() << 32) | (uint32_t)syscall(SYS_gettid);
 }
 
-/*
- * bpf_spin_lock: a 4-byte lock word inside a map value. Host threads can be
- * preempted while holding it, so waiters yield after a short spin.
- */
+/* bpf_spin_lock: a 4-byte lock word inside a map value. */
 static HELPER(spin_lock)
 {
-	atomic_uint *l = (atomic_uint *)(uintptr_t)r1;
-
-	for (unsigned int spins = 0;; spins++) {
-		unsigned int exp = 0;
-
-		if (atomic_compare_exchange_weak_explicit(l, &exp, 1, memory_order_acquire,
-							  memory_order_relaxed))
-			return 0;
-		if (spins > 64)
-			sched_yield();
-		else
-			__builtin_ia32_pause();
-	}
+	rt_spin_lock((atomic_int *)(uintptr_t)r1);
+	return 0;
 }
 
 static HELPER(spin_unlock)
 {
-	atomic_store_explicit((atomic_uint *)(uintptr_t)r1, 0, memory_order_release);
+	rt_spin_unlock((atomic_int *)(uintptr_t)r1);
 	return 0;
 }
 

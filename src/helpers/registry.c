@@ -26,6 +26,8 @@
 
 #include <structops/struct_ops.h>
 
+#include "../vm/vm_internal.h"
+
 #include "../runtime/rt_internal.h"
 #include "../util/opts.h"
 
@@ -48,7 +50,7 @@ int sops_runtime__register_helper(struct sops_runtime *rt, const struct sops_hel
 	int err = 0;
 
 	if (!rt || !desc || !OPTS_VALID(desc, sops_helper_desc) || !desc->fn || !desc->id ||
-	    desc->id >= 65536)
+	    desc->id >= VM_HELPER_ID_LIMIT)
 		return -EINVAL;
 	pthread_mutex_lock(&rt->reg_lock);
 	for (uint32_t i = 0; i < rt->helper_cnt; i++) {

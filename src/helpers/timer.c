@@ -373,7 +373,8 @@ HELPER(rt_helper_timer_init)
 	if (r3 >= MAX_CLOCKS ||
 	    (clock != CLOCK_MONOTONIC && clock != CLOCK_REALTIME && clock != CLOCK_BOOTTIME))
 		return (uint64_t)-EINVAL;
-	if (!rt_prog_uses_map(prog, map) || timer_owner(prog, r1, &idx) != map)
+	/* timer_owner looks only at the program's maps, so @map is one of them. */
+	if (!map || timer_owner(prog, r1, &idx) != map)
 		return (uint64_t)-EINVAL; /* the verifier's "timer is not in this map" */
 	pthread_mutex_lock(&b->lock);
 	if (!map->timers) {

@@ -230,7 +230,7 @@ static bool falls_through(const struct sops_insn *in)
 	return true;
 }
 
-static bool is_jump(const struct sops_insn *in)
+bool isa_is_jump(const struct sops_insn *in)
 {
 	uint8_t cls = OPC_CLASS(in->code), op = OPC_OP(in->code);
 
@@ -297,7 +297,7 @@ int isa_check_prog(const struct sops_insn *insns, size_t cnt, struct sops_log *l
 			for (sub_end = i + 1; !starts[sub_end]; sub_end++)
 				;
 		}
-		if (is_jump(in)) {
+		if (isa_is_jump(in)) {
 			long t = isa_jump_target(in, i);
 
 			if (t < (long)sub_start || t >= (long)sub_end || lddw_tail[t]) {

@@ -37,4 +37,7 @@ long isa_jump_target(const struct sops_insn *insn, size_t idx);
 /* Whether the instruction is a bpf-to-bpf call. */
 bool isa_is_local_call(const struct sops_insn *insn);
 
+/* Whether the instruction is a jump (ja, gotol or conditional; not call or exit). */
+bool isa_is_jump(const struct sops_insn *insn);
+
 #endif /* SOPS_ISA_CHECK_H */

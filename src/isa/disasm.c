@@ -24,6 +24,7 @@
 #include <structops/asm.h>
 
 #include "opcodes.h"
+#include "../util/opts.h"
 
 /* Longest line sops_disasm__dump() produces, raw bytes included, with margin. */
 #define LINE_MAX_LEN 192
@@ -385,27 +386,13 @@ int sops_disasm__insn(const struct sops_insn *insns, size_t insn_cnt, size_t idx
 	}
 }
 
-/* The wire bytes of a slot, spelled out so the struct's bit-field layout never matters. */
-static void slot_bytes(const struct sops_insn *insn, uint8_t b[SOPS_INSN_SIZE])
-{
-	uint16_t off = (uint16_t)insn->off;
-	uint32_t imm = (uint32_t)insn->imm;
-
-	b[0] = insn->code;
-	b[1] = (uint8_t)(insn->src_reg << 4 | insn->dst_reg);
-	b[2] = off & 0xff;
-	b[3] = off >> 8;
-	for (int i = 0; i < 4; i++)
-		b[4 + i] = (imm >> (8 * i)) & 0xff;
-}
-
 /* Raw bytes the way llvm-objdump shows them: a two-slot lddw on one line. */
 static void print_raw(FILE *out, const struct sops_insn *insns, size_t idx, int slots)
 {
 	uint8_t b[SOPS_INSN_SIZE];
 
 	for (int s = 0; s < slots; s++) {
-		slot_bytes(&insns[idx + s], b);
+		isa_slot_bytes(&insns[idx + s], b);
 		for (int i = 0; i < SOPS_INSN_SIZE; i++)
 			fprintf(out, "%s%02x", s || i ? " " : "", b[i]);
 	}
@@ -415,19 +402,13 @@ static void print_raw(FILE *out, const struct sops_insn *insns, size_t idx, int 
 int sops_disasm__dump(FILE *out, const struct sops_insn *insns, size_t insn_cnt,
 		      const struct sops_disasm_opts *opts)
 {
-	int show_index = 0, show_raw = 0, n = 0;
+	/* Fields past an older caller's sz read as zero. */
+	int show_index = OPTS_GET(opts, show_index, 0), show_raw = OPTS_GET(opts, show_raw, 0), n = 0;
 	char line[LINE_MAX_LEN];
 	size_t idx;
 
 	if (!out || (!insns && insn_cnt))
 		return -EINVAL;
-	if (opts) {
-		/* Fields past the caller's sz are the caller's future; treat them as zero. */
-		if (opts->sz >= offsetof(struct sops_disasm_opts, show_index) + sizeof(opts->show_index))
-			show_index = opts->show_index;
-		if (opts->sz >= offsetof(struct sops_disasm_opts, show_raw) + sizeof(opts->show_raw))
-			show_raw = opts->show_raw;
-	}
 	for (idx = 0; idx < insn_cnt; idx += n) {
 		n = sops_disasm__insn(insns, insn_cnt, idx, line, sizeof(line));
 		if (show_index)

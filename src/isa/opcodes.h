@@ -10,6 +10,10 @@
 #ifndef SOPS_ISA_OPCODES_H
 #define SOPS_ISA_OPCODES_H
 
+#include <stdint.h>
+
+#include <structops/insn.h>
+
 /* Instruction classes: the low three bits of the opcode. */
 #define OPC_CLASS(code) ((code) & 0x07)
 #define OPC_LD 0x00
@@ -84,5 +88,19 @@
 #define OPC_CALL_INSN (OPC_JMP | OPC_CALL)
 #define OPC_CALLX_INSN (OPC_JMP | OPC_CALL | OPC_X)
 #define OPC_EXIT_INSN (OPC_JMP | OPC_EXIT)
+
+/* The wire bytes of a slot, spelled out so the struct's bit-field layout never matters. */
+static inline void isa_slot_bytes(const struct sops_insn *insn, uint8_t b[SOPS_INSN_SIZE])
+{
+	uint16_t off = (uint16_t)insn->off;
+	uint32_t imm = (uint32_t)insn->imm;
+
+	b[0] = insn->code;
+	b[1] = (uint8_t)(insn->src_reg << 4 | insn->dst_reg);
+	b[2] = off & 0xff;
+	b[3] = off >> 8;
+	for (int i = 0; i < 4; i++)
+		b[4 + i] = (imm >> (8 * i)) & 0xff;
+}
 
 #endif /* SOPS_ISA_OPCODES_H */

@@ -83,7 +83,7 @@ bool jit_supported(void);
 /* jit_mem.c: executable memory. */
 void *jit_mem_alloc(size_t size, const void *near);
 int jit_mem_seal(void *mem, size_t size);
-void jit_mem_trim(void *mem, size_t mapped, size_t used);
+size_t jit_mem_trim(void *mem, size_t mapped, size_t used);
 void jit_mem_free(void *mem, size_t size);
 size_t jit_mem_round(size_t size);
 
@@ -97,6 +97,8 @@ struct jit_buf;
 void jit_entry_spill(struct jit_buf *b, const struct func_model *m, int base, int32_t ctx_off,
 		     int32_t args_off);
 void jit_entry_narrow(struct jit_buf *b, const struct func_model *m);
+/* Worst-case bytes of jit_entry_spill() for @m (main's prologue adds them). */
+size_t jit_entry_spill_max(const struct func_model *m);
 
 /* jit_blind.c: a fresh random 64-bit key for one image (never 0). */
 uint64_t jit_blind_key(void);

@@ -83,6 +83,16 @@ void jit_entry_spill(struct jit_buf *b, const struct func_model *m, int base, in
 	x86_rm(b, X86_W, X86_OP1(0x8d), X86_RDI, base, true, ctx_off);
 }
 
+/*
+ * Per context slot: a load from the stack (REX, opcode, ModRM, SIB, disp32: 8
+ * bytes), a widening (at most movabs r11 + and: 13) and a store (8); then the
+ * lea of rdi (8).
+ */
+size_t jit_entry_spill_max(const struct func_model *m)
+{
+	return 29 * (size_t)func_model_ctx_slots(m) + 8;
+}
+
 void jit_entry_narrow(struct jit_buf *b, const struct func_model *m)
 {
 	if (m->ret_size && m->ret_size < 8)

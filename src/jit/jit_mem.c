@@ -45,13 +45,15 @@ int jit_mem_seal(void *mem, size_t size)
 	return mprotect(mem, size, PROT_READ | PROT_EXEC) ? -errno : 0;
 }
 
-/* Give back the pages past @used (the mapping was sized for the worst case). */
-void jit_mem_trim(void *mem, size_t mapped, size_t used)
+/* Give back the pages past @used (the mapping was sized for the worst case); returns the bytes still mapped. */
+size_t jit_mem_trim(void *mem, size_t mapped, size_t used)
 {
 	size_t keep = jit_mem_round(used ? used : 1);
 
-	if (keep < mapped)
-		munmap((uint8_t *)mem + keep, mapped - keep);
+	if (keep >= mapped)
+		return mapped;
+	munmap((uint8_t *)mem + keep, mapped - keep);
+	return keep;
 }
 
 void jit_mem_free(void *mem, size_t size)

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../isa/check.h"
 #include "../isa/opcodes.h"
 #include "../vm/vm_internal.h"
 #include "jit.h"
@@ -46,7 +47,7 @@
 
 /* Worst-case bytes for one slot's translation (the longest, blinded div or callx, is ~60). */
 #define JIT_MAX_INSN_BYTES 128
-/* Worst case for one prologue, and for the abort stub. */
+/* Worst case for one prologue (a native entry's spill is counted apart), and for the abort stub. */
 #define JIT_MAX_PROLOGUE_BYTES 64
 #define JIT_MAX_PASSES 40
 
@@ -124,25 +125,6 @@ bool jit_supported(void)
 
 /* ---- analysis ---- */
 
-static bool is_jump(const struct sops_insn *in)
-{
-	uint8_t cls = OPC_CLASS(in->code), op = OPC_OP(in->code);
-
-	return (cls == OPC_JMP || cls == OPC_JMP32) && op != OPC_CALL && op != OPC_EXIT;
-}
-
-static int64_t jump_target(const struct sops_insn *in, size_t i)
-{
-	if (in->code == (OPC_JMP32 | OPC_JA))
-		return (int64_t)i + in->imm + 1;
-	return (int64_t)i + in->off + 1;
-}
-
-static bool is_local_call(const struct sops_insn *in)
-{
-	return in->code == OPC_CALL_INSN && in->src_reg == SOPS_CALL_LOCAL;
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -163,13 +145,13 @@ static int find_funcs(struct jit_ctx *ctx)
 	for (size_t i = 0; i < n; i++) {
 		const struct sops_insn *in = &ctx->insns[i];
 
-		if (is_local_call(in)) {
-			int64_t t = (int64_t)i + in->imm + 1;
+		if (isa_is_local_call(in)) {
+			long t = isa_jump_target(in, i);
 
-			if (t <= 0 || t >= (int64_t)n) {
+			if (t <= 0 || t >= (long)n) {
 				free(starts);
-				return log_err(ctx->log, -EINVAL, "jit: call at slot %zu targets slot %lld",
-					       i, (long long)t);
+				return log_err(ctx->log, -EINVAL, "jit: call at slot %zu targets slot %ld",
+					       i, t);
 			}
 			starts[cnt++] = (uint32_t)t;
 		}
@@ -239,8 +221,8 @@ static int scan_func(struct jit_ctx *ctx, struct jit_func *fn)
 			continue;
 		mark_reg(fn, in->dst_reg);
 		mark_reg(fn, in->src_reg);
-		if (is_jump(in)) {
-			int64_t t = jump_target(in, i);
+		if (isa_is_jump(in)) {
+			long t = isa_jump_target(in, i);
 
 			if (t < fn->start || t >= fn->end)
 				return log_err(ctx->log, -EINVAL,
@@ -293,8 +275,8 @@ static int call_depth(struct jit_ctx *ctx, size_t f)
 	for (uint32_t i = fn->start; i < fn->end; i++) {
 		const struct sops_insn *in = &ctx->insns[i];
 
-		if (is_local_call(in)) {
-			int d = call_depth(ctx, ctx->func_of[i + in->imm + 1]);
+		if (isa_is_local_call(in)) {
+			int d = call_depth(ctx, ctx->func_of[isa_jump_target(in, i)]);
 
 			if (d < 0)
 				return -1; /* leave depth at -2: the graph has a cycle */
@@ -940,7 +922,7 @@ static int emit_cond_jump(struct jit_ctx *ctx, size_t i, const struct sops_insn 
 	int d = reg_map[in->dst_reg], s = reg_map[in->src_reg];
 	uint8_t op = OPC_OP(in->code);
 	int cc = jcc_of(op);
-	int64_t t = jump_target(in, i);
+	int64_t t = isa_jump_target(in, i);
 
 	if (cc < 0)
 		return log_err(ctx->log, -EINVAL, "jit: unknown jump 0x%02x at slot %zu", in->code, i);
@@ -967,7 +949,7 @@ static int emit_call(struct jit_ctx *ctx, size_t i, const struct sops_insn *in)
 	const struct sops_vm *vm = ctx->vm;
 
 	if (in->src_reg == SOPS_CALL_LOCAL) {
-		uint32_t f = ctx->func_of[i + in->imm + 1];
+		uint32_t f = ctx->func_of[isa_jump_target(in, i)];
 
 		if (ctx->depth_counter) {
 			/* this frame is number r12 + 1; the callee's must not pass the limit */
@@ -1104,7 +1086,7 @@ static int emit_insn(struct jit_ctx *ctx, size_t i, const struct sops_insn *in)
 			return 0;
 		}
 		if (OPC_OP(in->code) == OPC_JA) {
-			int64_t t = jump_target(in, i);
+			int64_t t = isa_jump_target(in, i);
 
 			if (t != (int64_t)i + 1)
 				emit_jump(ctx, i, t, -1);
@@ -1225,7 +1207,8 @@ int jit_compile(const struct sops_vm *vm, const struct jit_opts *opts, struct so
 	if (err)
 		goto out;
 
-	ctx.cap = n * JIT_MAX_INSN_BYTES + (ctx.func_cnt + 1) * JIT_MAX_PROLOGUE_BYTES;
+	ctx.cap = n * JIT_MAX_INSN_BYTES + (ctx.func_cnt + 1) * JIT_MAX_PROLOGUE_BYTES +
+		  (ctx.native ? jit_entry_spill_max(ctx.native) : 0);
 	map_size = jit_mem_round(ctx.cap);
 	ctx.base = jit_mem_alloc(map_size, first_call_target(vm));
 	if (!ctx.base) {
@@ -1270,8 +1253,7 @@ int jit_compile(const struct sops_vm *vm, const struct jit_opts *opts, struct so
 	img->size = (size_t)size;
 	img->blinded = ctx.blind;
 	/* Shrink to the pages used, then drop write permission before anyone can run it. */
-	jit_mem_trim(ctx.base, map_size, img->size);
-	map_size = jit_mem_round(img->size ? img->size : 1);
+	map_size = jit_mem_trim(ctx.base, map_size, img->size);
 	img->code = ctx.base;
 	img->map_size = map_size;
 	ctx.base = NULL;

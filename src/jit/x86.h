@@ -112,7 +112,7 @@ void x86_alu_ri(struct jit_buf *b, bool w64, enum x86_alu op, int dst, int32_t i
 /* Group-1 op dst, src. */
 void x86_alu_rr(struct jit_buf *b, bool w64, enum x86_alu op, int dst, int src);
 
-/* Shift dst by an immediate (count already masked, nonzero) or by cl (@by_cl). */
+/* Shift dst by an immediate (count already masked, nonzero), or by cl. */
 void x86_shift_ri(struct jit_buf *b, bool w64, enum x86_shift op, int dst, uint8_t count);
 void x86_shift_cl(struct jit_buf *b, bool w64, enum x86_shift op, int dst);
 

@@ -17,22 +17,12 @@
 enum { EXT_FUNC, EXT_LINE, EXT_CORE, EXT_CNT };
 
 struct btf_ext_info {
-	const uint8_t *data;
-	size_t size;
 	struct {
 		const uint8_t *start;
 		uint32_t len;
 		uint32_t rec_size;
 	} sec[EXT_CNT];
 };
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
 
 void btf_ext_free(struct btf_ext_info *ext)
 {
@@ -43,7 +33,7 @@ int btf_ext_open(struct sops_object *obj)
 {
 	static const uint32_t min_rec[EXT_CNT] = { 8, 16, 16 };
 	const struct obj_sec *s;
-	struct btf_ext_info *ext;
+	struct btf_ext_info info = { 0 };
 	struct btf_ext *lib;
 	uint32_t hdr_len;
 
@@ -58,18 +48,11 @@ int btf_ext_open(struct sops_object *obj)
 	if (!lib)
 		return log_err(&obj->log, -EINVAL, ".BTF.ext is malformed (libbpf rejects its header or records)");
 	btf_ext__free(lib);
-	ext = calloc(1, sizeof(*ext));
-	if (!ext)
-		return log_err(&obj->log, -ENOMEM, "out of memory");
-	ext->data = s->data;
-	ext->size = s->size;
 	hdr_len = rd32(s->data + 4);
-	if (hdr_len < 24 || hdr_len > s->size) {
-		free(ext);
+	if (hdr_len < 24 || hdr_len > s->size)
 		return log_err(&obj->log, -EINVAL, ".BTF.ext: header length %u is out of bounds", hdr_len);
-	}
 	for (int k = 0; k < EXT_CNT; k++) {
-		uint32_t off, len;
+		uint32_t off, len, rs;
 
 		if ((uint32_t)(16 + 8 * k) > hdr_len)
 			break; /* old header without CO-RE records */
@@ -77,32 +60,32 @@ int btf_ext_open(struct sops_object *obj)
 		len = rd32(s->data + 12 + 8 * k);
 		if (!len)
 			continue;
-		if ((uint64_t)hdr_len + off + len > s->size || len < 4) {
-			free(ext);
+		if ((uint64_t)hdr_len + off + len > s->size || len < 4)
 			return log_err(&obj->log, -EINVAL, ".BTF.ext: record section %d is out of bounds", k);
-		}
-		ext->sec[k].start = s->data + hdr_len + off + 4;
-		ext->sec[k].len = len - 4;
-		ext->sec[k].rec_size = rd32(s->data + hdr_len + off);
-		if (ext->sec[k].rec_size < min_rec[k] || ext->sec[k].rec_size > 1024) {
-			uint32_t rs = ext->sec[k].rec_size;
-
-			free(ext);
+		rs = rd32(s->data + hdr_len + off);
+		if (rs < min_rec[k] || rs > 1024)
 			return log_err(&obj->log, -EINVAL, ".BTF.ext: record size %u of section %d is invalid",
 				       rs, k);
-		}
+		info.sec[k].start = s->data + hdr_len + off + 4;
+		info.sec[k].len = len - 4;
+		info.sec[k].rec_size = rs;
 	}
-	obj->ext = ext;
+	obj->ext = malloc(sizeof(*obj->ext));
+	if (!obj->ext)
+		return log_err(&obj->log, -ENOMEM, "out of memory");
+	*obj->ext = info;
 	return 0;
 }
 
-/* The records of ELF section @name in record section @k: pointer and count. */
-static const uint8_t *find_recs(const struct sops_object *obj, int k, const char *name, uint32_t *cnt)
+/* The records of ELF section @name in record section @k: pointer, count and record size. */
+static const uint8_t *find_recs(const struct sops_object *obj, int k, const char *name, uint32_t *cnt,
+				uint32_t *rec_size)
 {
 	const struct btf_ext_info *ext = obj->ext;
 	const uint8_t *p, *end;
 
 	*cnt = 0;
+	*rec_size = ext ? ext->sec[k].rec_size : 0;
 	if (!ext || !ext->sec[k].start)
 		return NULL;
 	p = ext->sec[k].start;
@@ -127,8 +110,7 @@ static const uint8_t *find_recs(const struct sops_object *obj, int k, const char
 const uint8_t *btf_ext_core_recs(const struct sops_object *obj, const char *sec, uint32_t *cnt,
 				 uint32_t *rec_size)
 {
-	*rec_size = obj->ext ? obj->ext->sec[EXT_CORE].rec_size : 0;
-	return find_recs(obj, EXT_CORE, sec, cnt);
+	return find_recs(obj, EXT_CORE, sec, cnt, rec_size);
 }
 
 int btf_ext_add_prog_info(struct sops_object *obj, struct sops_program *prog, uint32_t sec,
@@ -138,8 +120,7 @@ int btf_ext_add_prog_info(struct sops_object *obj, struct sops_program *prog, ui
 	uint32_t n, rs;
 	const uint8_t *p;
 
-	p = find_recs(obj, EXT_FUNC, name, &n);
-	rs = obj->ext ? obj->ext->sec[EXT_FUNC].rec_size : 0;
+	p = find_recs(obj, EXT_FUNC, name, &n, &rs);
 	for (uint32_t i = 0; p && i < n; i++, p += rs) {
 		uint32_t off = rd32(p) / SOPS_INSN_SIZE;
 		struct sops_func_info *arr;
@@ -152,8 +133,7 @@ int btf_ext_add_prog_info(struct sops_object *obj, struct sops_program *prog, ui
 		prog->func_info = arr;
 		arr[prog->func_info_cnt++] = (struct sops_func_info){ pos + off - sec_off, rd32(p + 4) };
 	}
-	p = find_recs(obj, EXT_LINE, name, &n);
-	rs = obj->ext ? obj->ext->sec[EXT_LINE].rec_size : 0;
+	p = find_recs(obj, EXT_LINE, name, &n, &rs);
 	for (uint32_t i = 0; p && i < n; i++, p += rs) {
 		uint32_t off = rd32(p) / SOPS_INSN_SIZE, col = rd32(p + 12);
 		const char *file = btf__name_by_offset(obj->btf->btf, rd32(p + 4));

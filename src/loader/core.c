@@ -55,11 +55,6 @@ struct core_rec {
 	uint32_t fn_off;
 };
 
-size_t sops_program__core_relocs(const struct sops_program *p)
-{
-	return p->core_relocs;
-}
-
 static int rec_err(struct core_ctx *ctx, const struct core_rec *r, int err, const char *why)
 {
 	const struct btf_type *t = r->type_id < btf__type_cnt(ctx->local) ? btf__type_by_id(ctx->local, r->type_id)
@@ -108,11 +103,10 @@ static int find_cands(struct core_ctx *ctx, __u32 local_id, struct cand_list **o
 	err = add_cands(l, ctx->local, lt, ctx->host->btf, 1);
 	for (size_t i = 0; !err && !l->cnt && i < ctx->mod_cnt; i++) {
 		const struct btf *m = ctx->mods[i] ? ctx->mods[i]->btf : NULL;
-		const struct btf *base = m ? btf__base_btf(m) : NULL;
 
 		/* a split module's base types are the host's, searched already */
 		if (m)
-			err = add_cands(l, ctx->local, lt, m, base ? btf__type_cnt(base) : 1);
+			err = add_cands(l, ctx->local, lt, m, btf_first_own_id(m));
 	}
 	l->done = !err;
 	return err;
@@ -177,25 +171,6 @@ static int resolve(struct core_ctx *ctx, const struct core_rec *r, const struct 
 	return err ? rec_err(ctx, r, err, why) : 0;
 }
 
-static const struct obj_func *func_at(const struct sops_object *obj, uint32_t sec, uint32_t idx)
-{
-	for (size_t i = 0; i < obj->func_cnt; i++) {
-		const struct obj_func *f = &obj->funcs[i];
-
-		if (f->sec == sec && idx >= f->off && idx - f->off < f->cnt)
-			return f;
-	}
-	return NULL;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
 static int apply_rec(struct core_ctx *ctx, struct obj_sec *s, uint32_t sec, uint32_t nr, const uint8_t *p)
 {
 	struct core_rec r = { .sec = sec, .nr = nr, .type_id = rd32(p + 4), .kind = rd32(p + 12) };
@@ -211,7 +186,7 @@ static int apply_rec(struct core_ctx *ctx, struct obj_sec *s, uint32_t sec, uint
 			       "section %s: CO-RE relocation #%u points at byte %u, which is not an instruction of the section",
 			       s->name, nr, off);
 	r.idx = off / SOPS_INSN_SIZE;
-	f = func_at(ctx->obj, sec, r.idx);
+	f = obj_func_at(ctx->obj, sec, r.idx);
 	if (!f || (f->prog && !f->prog->autoload))
 		return 0;
 	r.fn_name = f->name;

@@ -48,6 +48,17 @@ const char *elf_sym_name(struct sops_object *obj, const GElf_Sym *sym)
 	return s ? s : "";
 }
 
+const struct obj_func *obj_func_at(const struct sops_object *obj, uint32_t sec, uint32_t idx)
+{
+	for (size_t i = 0; i < obj->func_cnt; i++) {
+		const struct obj_func *f = &obj->funcs[i];
+
+		if (f->sec == sec && idx >= f->off && idx - f->off < f->cnt)
+			return f;
+	}
+	return NULL;
+}
+
 static int collect_section(struct sops_object *obj, size_t idx, Elf_Scn *scn)
 {
 	struct obj_sec *s = &obj->secs[idx];
@@ -157,7 +168,8 @@ static int cmp_func(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
-static int prog_type_of(const char *sec, enum sops_prog_type *type, uint32_t *flags)
+/* The program type of section @sec, as libbpf names them; UNSPEC for any other. */
+static void prog_type_of(const char *sec, enum sops_prog_type *type, uint32_t *flags)
 {
 	*flags = 0;
 	if (!strcmp(sec, "struct_ops") || str_pfx(sec, "struct_ops/")) {
@@ -170,9 +182,7 @@ static int prog_type_of(const char *sec, enum sops_prog_type *type, uint32_t *fl
 		*flags = SOPS_F_SLEEPABLE;
 	} else {
 		*type = SOPS_PROG_TYPE_UNSPEC;
-		return -ENOENT;
 	}
-	return 0;
 }
 
 static int add_prog(struct sops_object *obj, struct obj_func *f)

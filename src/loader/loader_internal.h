@@ -16,6 +16,7 @@
 #include <libelf.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <structops/object.h>
 
@@ -72,7 +73,6 @@ struct obj_extern {
 	bool is_func;
 	bool kconfig;
 	bool weak;
-	uint32_t btf_id;   /* in the object's BTF (FUNC or VAR) */
 	/* resolved at load */
 	int32_t host_id;
 	int16_t btf_slot;
@@ -187,10 +187,21 @@ int st_object_load(struct sops_object *obj, const struct sops_object_load_opts *
 /* Close the handles st_object_load made (sops_object__close; the stub does nothing). */
 void st_object_close(struct sops_object *obj);
 
+/* A little-endian u32 at @p, unaligned (.BTF.ext and CO-RE records). */
+static inline uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
 /* elf.c */
 int elf_open(struct sops_object *obj);
 bool elf_sym(struct sops_object *obj, size_t i, GElf_Sym *sym);
 const char *elf_sym_name(struct sops_object *obj, const GElf_Sym *sym);
+/* The function holding slot @idx of section @sec, or NULL (a gap, or a dropped weak function). */
+const struct obj_func *obj_func_at(const struct sops_object *obj, uint32_t sec, uint32_t idx);
 
 /* maps.c */
 struct sops_map *map_add(struct sops_object *obj, const char *name, enum sops_map_kind kind);
@@ -199,6 +210,8 @@ int maps_init_btf(struct sops_object *obj);
 int btf_fixup_datasecs(struct sops_object *obj);
 
 /* struct_ops.c */
+/* The program in function-pointer member @k of @m's shadow value, or NULL (none, not a function pointer). */
+struct sops_program *st_shadow_prog(const struct sops_map *m, __u16 k);
 int st_ops_open(struct sops_object *obj);
 int st_ops_relocs(struct sops_object *obj);
 int st_ops_prepare(struct sops_object *obj);

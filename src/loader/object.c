@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "loader_internal.h"
+#include "util/file.h"
 #include "util/opts.h"
 
 static void prog_free(struct sops_program *p)
@@ -143,7 +144,7 @@ int sops_object__open_file(const char *path, const struct sops_object_open_opts 
 	char name[64];
 	const char *base;
 	uint8_t *buf = NULL;
-	off_t end;
+	size_t size = 0;
 	int fd, err;
 
 	if (!OPTS_VALID(opts, sops_object_open_opts) || !path || !obj)
@@ -151,21 +152,19 @@ int sops_object__open_file(const char *path, const struct sops_object_open_opts 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return log_err(&log, -errno, "%s: %s", path, strerror(errno));
-	end = lseek(fd, 0, SEEK_END);
-	if (end < 0 || end > (1 << 30)) {
-		err = log_err(&log, end < 0 ? -errno : -E2BIG, "%s: cannot size the file", path);
-	} else if (!(buf = malloc(end ? end : 1))) {
-		err = log_err(&log, -ENOMEM, "out of memory");
-	} else if (pread(fd, buf, end, 0) != end) {
-		err = log_err(&log, -EIO, "%s: short read", path);
-	} else {
+	err = read_whole_fd(fd, path, 1u << 30, &buf, &size, &log);
+	if (!err) {
 		base = strrchr(path, '/');
 		base = base ? base + 1 : path;
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(base, "."), base);
 		o.object_name = OPTS_GET(opts, object_name, NULL) ?: name;
 		o.log_buf = log.buf;
 		o.log_size = log.size;
-		err = sops_object__open_mem(buf, end, &o, obj);
+		err = sops_object__open_mem(buf, size, &o, obj);
+		/* open_mem wrote its message into the same buffer: say which file */
+		log.written = err && log.buf && log.size && log.buf[0];
+		if (err)
+			log_prefix(&log, path);
 	}
 	free(buf);
 	close(fd);
@@ -333,6 +332,12 @@ size_t sops_program__relocs_applied(const struct sops_program *p)
 	return p->relocs_applied;
 }
 
+/* CO-RE relocations applied to @p's own slots (core.c counts them). */
+size_t sops_program__core_relocs(const struct sops_program *p)
+{
+	return p->core_relocs;
+}
+
 const char *sops_map__name(const struct sops_map *m) { return m->name; }
 enum sops_map_kind sops_map__kind(const struct sops_map *m) { return m->kind; }
 int sops_map__index(const struct sops_map *m) { return m->idx; }
@@ -409,22 +414,13 @@ struct sops_program *sops_map__struct_ops_prog(const struct sops_map *m, const c
 {
 	const struct btf *btf;
 	const struct btf_type *t;
-	struct sops_program *p;
-	__u16 i;
 
 	if (!m->st || !member)
 		return NULL;
 	btf = m->obj->btf->btf;
 	t = btf__type_by_id(btf, m->st->type_id);
-	for (i = 0; i < btf_vlen(t); i++) {
-		uint32_t off = btf_member_bit_offset(t, i) / 8;
-
-		if (strcmp(btf__name_by_offset(btf, btf_members(t)[i].name_off), member))
-			continue;
-		if (!btf_func_ptr_proto(btf, btf_members(t)[i].type) || off + sizeof(p) > m->st->local_size)
-			return NULL;
-		memcpy(&p, (char *)m->data + off, sizeof(p));
-		return p;
-	}
+	for (__u16 i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, btf_members(t)[i].name_off), member))
+			return st_shadow_prog(m, i);
 	return NULL;
 }

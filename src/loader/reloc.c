@@ -37,17 +37,6 @@ static const struct obj_reloc *find_reloc(const struct sops_object *obj, uint32_
 			      : NULL;
 }
 
-/* Strip a ___flavor suffix: the length of the essential name. */
-static size_t essential_len(const char *name)
-{
-	size_t n = strlen(name);
-
-	for (size_t i = n; i >= 4; i--)
-		if (!strncmp(name + i - 3, "___", 3) && i - 3 > 0)
-			return i - 3;
-	return n;
-}
-
 static int find_extern_btf(struct sops_object *obj, const char *name, struct obj_extern *ext)
 {
 	const struct btf *btf = obj->btf ? obj->btf->btf : NULL;
@@ -64,7 +53,6 @@ static int find_extern_btf(struct sops_object *obj, const char *name, struct obj
 
 			if (strcmp(btf_name(btf, v), name))
 				continue;
-			ext->btf_id = btf_var_secinfos(t)[i].type;
 			ext->is_func = btf_is_func(v);
 			ext->kconfig = !strcmp(sec, ".kconfig");
 			return 0;
@@ -259,7 +247,7 @@ int find_host_type(struct sops_object *obj, const char *name, int kind, const st
 
 		id = m ? btf__find_by_name_kind(m->btf, name, kind) : -1;
 		/* split module BTF finds base types too: only its own count */
-		if (id > 0 && (!btf__base_btf(m->btf) || (__u32)id >= btf__type_cnt(btf__base_btf(m->btf)))) {
+		if (id > 0 && (__u32)id >= btf_first_own_id(m->btf)) {
 			*btf = m->btf;
 			*slot = (int)i + 1;
 			return id;
@@ -280,7 +268,7 @@ int externs_resolve(struct sops_object *obj)
 			return log_err(&obj->log, -EOPNOTSUPP,
 				       "__kconfig extern '%s' is not supported: structops runs no kernel, so there is no kernel config to read; use a .rodata constant set before load",
 				       e->name);
-		snprintf(name, sizeof(name), "%.*s", (int)essential_len(e->name), e->name);
+		snprintf(name, sizeof(name), "%.*s", (int)core_essential_len(e->name), e->name);
 		id = find_host_type(obj, name, e->is_func ? BTF_KIND_FUNC : BTF_KIND_VAR, &btf, &slot);
 		if (id < 0 && e->weak) {
 			e->host_id = 0; /* calls become libbpf's poison, as for a missing weak kfunc */
@@ -312,13 +300,9 @@ struct link {
 
 static int find_func(const struct sops_object *obj, uint32_t sec, uint32_t idx)
 {
-	for (size_t i = 0; i < obj->func_cnt; i++) {
-		const struct obj_func *f = &obj->funcs[i];
+	const struct obj_func *f = obj_func_at(obj, sec, idx);
 
-		if (f->sec == sec && idx >= f->off && idx < f->off + f->cnt)
-			return (int)i;
-	}
-	return -1;
+	return f ? (int)(f - obj->funcs) : -1;
 }
 
 static int append(struct sops_object *obj, struct link *l, uint32_t func)

@@ -34,6 +34,19 @@ void st_ops_free(struct st_ops *st)
 	free(st);
 }
 
+struct sops_program *st_shadow_prog(const struct sops_map *m, __u16 k)
+{
+	const struct btf *btf = m->obj->btf->btf;
+	const struct btf_type *t = btf__type_by_id(btf, m->st->type_id);
+	uint32_t off = btf_member_bit_offset(t, k) / 8;
+	struct sops_program *p;
+
+	if (!btf_func_ptr_proto(btf, btf_members(t)[k].type) || off + sizeof(p) > m->st->local_size)
+		return NULL;
+	memcpy(&p, (char *)m->data + off, sizeof(p));
+	return p;
+}
+
 static int open_sec(struct sops_object *obj, uint32_t sec)
 {
 	const struct obj_sec *s = &obj->secs[sec];
@@ -320,11 +333,11 @@ static int init_kern(struct sops_object *obj, struct sops_map *map)
 	const struct btf *kbtf = NULL, *vbtf;
 	const struct btf_type *kt, *vt, *lt;
 	char name[128], vname[160];
-	const char *tn = st->type_name, *flv = strstr(tn, "___");
+	const char *tn = st->type_name;
 	int kid, vid, slot, vslot;
 	__u16 i;
 
-	snprintf(name, sizeof(name), "%.*s", flv ? (int)(flv - tn) : (int)strlen(tn), tn);
+	snprintf(name, sizeof(name), "%.*s", (int)core_essential_len(tn), tn);
 	snprintf(vname, sizeof(vname), "bpf_struct_ops_%s", name);
 	vid = find_host_type(obj, vname, BTF_KIND_STRUCT, &vbtf, &vslot);
 	if (vid < 0)
@@ -407,17 +420,10 @@ int st_ops_prepare(struct sops_object *obj)
 				continue;
 			lt = btf__type_by_id(obj->btf->btf, m->st->type_id);
 			for (__u16 k = 0; k < btf_vlen(lt); k++) {
-				uint32_t off = btf_member_bit_offset(lt, k) / 8;
-				struct sops_program *sp;
-
-				if (!btf_func_ptr_proto(obj->btf->btf, btf_members(lt)[k].type) ||
-				    off + sizeof(sp) > m->st->local_size)
+				if (st_shadow_prog(m, k) != prog)
 					continue;
-				memcpy(&sp, (char *)m->data + off, sizeof(sp));
-				if (sp == prog) {
-					referenced = true;
-					created |= m->autocreate;
-				}
+				referenced = true;
+				created |= m->autocreate;
 			}
 		}
 		if (referenced)

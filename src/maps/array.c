@@ -18,8 +18,6 @@
 #define ARRAY_FLAGS                                                                                \
 	(SOPS_BPF_F_NUMA_NODE | SOPS_BPF_F_RDONLY | SOPS_BPF_F_WRONLY | SOPS_BPF_F_RDONLY_PROG |   \
 	 SOPS_BPF_F_WRONLY_PROG | SOPS_BPF_F_MMAPABLE | SOPS_BPF_F_INNER_MAP | (1U << 11))
-#define PCPU_MIN_UNIT_SIZE 32768
-#define MAP_MEM_LIMIT (1ULL << 36) /* refuse absurd sizes with E2BIG before allocating */
 
 struct rt_array {
 	struct rt_map map;
@@ -38,7 +36,7 @@ static int array_alloc_check(const union sops_bpf_attr *attr)
 	if (attr->max_entries == 0 || attr->key_size != 4 || attr->value_size == 0 ||
 	    attr->map_flags & ~ARRAY_FLAGS || (percpu && attr->map_flags & SOPS_BPF_F_MMAPABLE))
 		return -EINVAL;
-	if (percpu && attr->value_size > PCPU_MIN_UNIT_SIZE)
+	if (percpu && attr->value_size > RT_PCPU_MIN_UNIT_SIZE)
 		return -E2BIG;
 	return 0;
 }
@@ -51,7 +49,7 @@ static int array_alloc(struct sops_runtime *rt, const union sops_bpf_attr *attr,
 	uint64_t total;
 
 	total = (uint64_t)ROUND_UP(attr->value_size, 8) * attr->max_entries * ncpu;
-	if (total > MAP_MEM_LIMIT)
+	if (total > RT_MAP_MEM_LIMIT)
 		return -E2BIG;
 	a = calloc(1, sizeof(*a));
 	if (!a)
@@ -193,14 +191,16 @@ static long array_for_each(struct rt_map *map,
 			   long (*cb)(struct rt_map *map, void *key, void *value, void *ctx),
 			   void *ctx, uint64_t flags)
 {
+	struct rt_array *a = to_array(map);
+	/* Per-CPU: this CPU's slot, taken once for the walk (the kernel's runs without migrating). */
+	uint32_t cpu = a->percpu ? rt_cpu_slot(map) : 0;
 	long n = 0;
 
 	for (uint32_t i = 0; i < map->max_entries; i++) {
 		uint32_t key = i;
-		void *v = to_array(map)->percpu ? percpu_array_lookup(map, &key) : array_lookup(map, &key);
 
 		n++;
-		if (cb(map, &key, v, ctx))
+		if (cb(map, &key, a->values + ((size_t)i * map->nr_cpus + cpu) * a->elem_size, ctx))
 			break;
 	}
 	return n;

@@ -26,7 +26,6 @@
  * simpler and needs no list maintenance on the lookup path.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,8 +36,6 @@
 	 SOPS_BPF_F_RDONLY | SOPS_BPF_F_WRONLY | SOPS_BPF_F_RDONLY_PROG | SOPS_BPF_F_WRONLY_PROG |  \
 	 SOPS_BPF_F_ZERO_SEED)
 #define MAX_KEY_SIZE 512 /* MAX_BPF_STACK */
-#define PCPU_MIN_UNIT_SIZE 32768
-#define MAP_MEM_LIMIT (1ULL << 36)
 #define NR_SHARDS 16
 #define EXTRA_ELEMS 64 /* spare elements for replacing existing keys (non-LRU) */
 #define NULLS(b) (((uintptr_t)(b) << 1) | 1)
@@ -87,28 +84,6 @@ struct rt_htab {
 };
 
 #define to_htab(m) caa_container_of(m, struct rt_htab, map)
-
-static inline void spin_lock(atomic_int *l)
-{
-	for (unsigned int spins = 0;; spins++) {
-		int exp = 0;
-
-		if (!atomic_load_explicit(l, memory_order_relaxed) &&
-		    atomic_compare_exchange_weak_explicit(l, &exp, 1, memory_order_acquire,
-							  memory_order_relaxed))
-			return;
-		/* Host threads can be preempted while holding it: yield, do not burn the CPU. */
-		if (spins > 64)
-			sched_yield();
-		else
-			__builtin_ia32_pause();
-	}
-}
-
-static inline void spin_unlock(atomic_int *l)
-{
-	atomic_store_explicit(l, 0, memory_order_release);
-}
 
 static inline struct htab_elem *elem_at(struct rt_htab *h, uint32_t idx)
 {
@@ -207,19 +182,17 @@ static inline bool key_eq(const void *a, const void *b, uint32_t len)
 
 static uint32_t shard_of_caller(void)
 {
-	int cpu = sched_getcpu();
-
-	return cpu < 0 ? 0 : (uint32_t)cpu % NR_SHARDS;
+	return rt_cpu_mod(NR_SHARDS);
 }
 
 static void fl_push(struct rt_htab *h, struct htab_elem *e)
 {
 	struct freelist *fl = &h->fl[shard_of_caller()];
 
-	spin_lock(&fl->lock);
+	rt_spin_lock(&fl->lock);
 	e->free_next = fl->head;
 	fl->head = e->idx + 1;
-	spin_unlock(&fl->lock);
+	rt_spin_unlock(&fl->lock);
 }
 
 static struct htab_elem *fl_pop(struct rt_htab *h)
@@ -232,12 +205,12 @@ static struct htab_elem *fl_pop(struct rt_htab *h)
 
 		if (!fl->head) /* racy peek; the locked check below decides */
 			continue;
-		spin_lock(&fl->lock);
+		rt_spin_lock(&fl->lock);
 		if (fl->head) {
 			e = elem_at(h, fl->head - 1);
 			fl->head = e->free_next;
 		}
-		spin_unlock(&fl->lock);
+		rt_spin_unlock(&fl->lock);
 		if (e)
 			return e;
 	}
@@ -351,11 +324,11 @@ static struct htab_elem *lru_evict(struct rt_htab *h)
 			continue;
 		}
 		b = &h->buckets[e->hash & (h->n_buckets - 1)];
-		spin_lock(&b->lock);
+		rt_spin_lock(&b->lock);
 		if (atomic_load_explicit(&e->state, memory_order_relaxed) == ELEM_USED &&
 		    unlink_elem(h, b, e))
 			got = e;
-		spin_unlock(&b->lock);
+		rt_spin_unlock(&b->lock);
 	}
 	pthread_mutex_unlock(&h->evict_lock);
 	if (got) {
@@ -408,7 +381,7 @@ static long do_update(struct rt_map *map, const void *key, const void *value, ui
 
 	if (unlikely((flags & ~(uint64_t)SOPS_BPF_F_LOCK) > SOPS_BPF_EXIST))
 		return -EINVAL;
-	spin_lock(&b->lock);
+	rt_spin_lock(&b->lock);
 	old = find_locked(h, b, hash, key, &link);
 	if (h->lru && !old && flags != SOPS_BPF_EXIST) {
 		/*
@@ -417,11 +390,11 @@ static long do_update(struct rt_map *map, const void *key, const void *value, ui
 		 * then the element replaces it). An existing key never evicts an
 		 * unrelated element: it takes a spare one or is updated in place.
 		 */
-		spin_unlock(&b->lock);
+		rt_spin_unlock(&b->lock);
 		e = lru_alloc(h);
 		if (!e)
 			return -ENOMEM;
-		spin_lock(&b->lock);
+		rt_spin_lock(&b->lock);
 		old = find_locked(h, b, hash, key, &link);
 	}
 	if (old && flags == SOPS_BPF_NOEXIST) {
@@ -482,14 +455,14 @@ static long do_update(struct rt_map *map, const void *key, const void *value, ui
 	}
 	e = NULL;
 unlock:
-	spin_unlock(&b->lock);
+	rt_spin_unlock(&b->lock);
 	if (e) /* LRU element not used */
 		fl_push(h, e);
-	if (old && !err && atomic_load_explicit(&old->state, memory_order_relaxed) == ELEM_FREE) {
+	if (old && !err) {
+		/* Replaced (back to the pool) or overwritten in place: its timer goes either way. */
 		rt_timer_elem_free(map, old->idx);
-		fl_push(h, old);
-	} else if (old && !err) {
-		rt_timer_elem_free(map, old->idx); /* overwritten in place */
+		if (atomic_load_explicit(&old->state, memory_order_relaxed) == ELEM_FREE)
+			fl_push(h, old);
 	}
 	return err;
 }
@@ -513,10 +486,10 @@ static int do_delete(struct rt_map *map, const void *key, void *value_out)
 	_Atomic uintptr_t *link;
 	struct htab_elem *e;
 
-	spin_lock(&b->lock);
+	rt_spin_lock(&b->lock);
 	e = find_locked(h, b, hash, key, &link);
 	if (!e) {
-		spin_unlock(&b->lock);
+		rt_spin_unlock(&b->lock);
 		return -ENOENT;
 	}
 	if (value_out)
@@ -524,7 +497,7 @@ static int do_delete(struct rt_map *map, const void *key, void *value_out)
 	atomic_store_explicit(link, atomic_load_explicit(&e->next, memory_order_relaxed),
 			      memory_order_release);
 	atomic_store_explicit(&e->state, ELEM_FREE, memory_order_relaxed);
-	spin_unlock(&b->lock);
+	rt_spin_unlock(&b->lock);
 	atomic_fetch_sub(&h->count, 1);
 	rt_timer_elem_free(map, e->idx);
 	fl_push(h, e);
@@ -614,6 +587,8 @@ static long htab_for_each(struct rt_map *map,
 			  void *ctx, uint64_t flags)
 {
 	struct rt_htab *h = to_htab(map);
+	/* Per-CPU: this CPU's slot, taken once for the walk (the kernel's runs without migrating). */
+	size_t slot_off = h->percpu ? (size_t)rt_cpu_slot(map) * h->vsz : 0;
 	long n = 0;
 
 	for (uint32_t bi = 0; bi < h->n_buckets; bi++) {
@@ -621,12 +596,9 @@ static long htab_for_each(struct rt_map *map,
 
 		while (!IS_NULLS(p)) {
 			struct htab_elem *e = (struct htab_elem *)p;
-			char *v = elem_value(h, e);
 
-			if (h->percpu)
-				v += (size_t)rt_cpu_slot(map) * h->vsz;
 			n++;
-			if (cb(map, e->key, v, ctx))
+			if (cb(map, e->key, elem_value(h, e) + slot_off, ctx))
 				return n;
 			p = atomic_load_explicit(&e->next, memory_order_acquire);
 		}
@@ -670,7 +642,7 @@ static int htab_alloc_check(const union sops_bpf_attr *attr)
 		return -EINVAL;
 	if (attr->key_size > MAX_KEY_SIZE)
 		return -E2BIG;
-	if (percpu && attr->value_size > PCPU_MIN_UNIT_SIZE)
+	if (percpu && attr->value_size > RT_PCPU_MIN_UNIT_SIZE)
 		return -E2BIG;
 	if (attr->value_size >= (1U << 25))
 		return -E2BIG;
@@ -690,7 +662,7 @@ static int htab_alloc(struct sops_runtime *rt, const union sops_bpf_attr *attr, 
 	bytes = n_buckets * sizeof(struct bucket) +
 		n_elems * (sizeof(struct htab_elem) + ROUND_UP(attr->key_size, 8)) +
 		n_elems * ROUND_UP(attr->value_size, 8) * ncpu;
-	if (n_buckets > (1ULL << 31) || bytes > MAP_MEM_LIMIT)
+	if (n_buckets > (1ULL << 31) || bytes > RT_MAP_MEM_LIMIT)
 		return -E2BIG;
 	h = calloc(1, sizeof(*h));
 	if (!h)

@@ -12,7 +12,6 @@
  * (or on BPF_RB_FORCE_WAKEUP), as the kernel decides.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -104,19 +103,6 @@ static void ringbuf_free(struct rt_map *map)
 	ringbuf_unmap(to_ringbuf(map));
 }
 
-static void rb_lock(struct rt_ringbuf *rb)
-{
-	for (unsigned int spins = 0;; spins++) {
-		int exp = 0;
-
-		if (atomic_compare_exchange_weak_explicit(&rb->lock, &exp, 1, memory_order_acquire,
-							  memory_order_relaxed))
-			return;
-		if (spins > 64)
-			sched_yield();
-	}
-}
-
 void *rt_ringbuf_reserve(struct rt_map *map, uint64_t size, uint64_t flags)
 {
 	struct rt_ringbuf *rb = to_ringbuf(map);
@@ -126,18 +112,18 @@ void *rt_ringbuf_reserve(struct rt_map *map, uint64_t size, uint64_t flags)
 	if (flags || size > rb->mask + 1 - SOPS_BPF_RINGBUF_HDR_SZ || size >= (1U << 30))
 		return NULL;
 	total = ROUND_UP(size + SOPS_BPF_RINGBUF_HDR_SZ, 8);
-	rb_lock(rb);
+	rt_spin_lock(&rb->lock);
 	cons = atomic_load_explicit(rb->consumer_pos, memory_order_acquire);
 	prod = atomic_load_explicit(rb->producer_pos, memory_order_relaxed);
 	if (prod + total - cons > rb->mask + 1) {
-		atomic_store_explicit(&rb->lock, 0, memory_order_release);
+		rt_spin_unlock(&rb->lock);
 		return NULL;
 	}
 	hdr = (struct rb_hdr *)(rb->data + (prod & rb->mask));
 	atomic_store_explicit(&hdr->len, (uint32_t)size | SOPS_BPF_RINGBUF_BUSY_BIT, memory_order_relaxed);
 	hdr->pg_off = (uint32_t)(((char *)hdr - rb->base) / page_size());
 	atomic_store_explicit(rb->producer_pos, prod + total, memory_order_release);
-	atomic_store_explicit(&rb->lock, 0, memory_order_release);
+	rt_spin_unlock(&rb->lock);
 	return hdr + 1;
 }
 
@@ -221,33 +207,10 @@ static bool ringbuf_mem_ok(struct rt_map *map, uint64_t addr, uint64_t size, boo
 	return addr >= lo && size <= len && addr - lo <= len - size;
 }
 
-static int ringbuf_sys_lookup(struct rt_map *map, const void *key, void *value, uint64_t flags)
-{
-	return -SOPS_ENOTSUPP;
-}
-
-static int ringbuf_sys_update(struct rt_map *map, const void *key, const void *value, uint64_t flags)
-{
-	return -SOPS_ENOTSUPP;
-}
-
-static int ringbuf_sys_delete(struct rt_map *map, const void *key)
-{
-	return -SOPS_ENOTSUPP;
-}
-
-static int ringbuf_get_next_key(struct rt_map *map, const void *key, void *next)
-{
-	return -SOPS_ENOTSUPP;
-}
-
+/* No element operations: every *_ELEM command and GET_NEXT_KEY is ENOTSUPP (map.c). */
 const struct rt_map_ops rt_ringbuf_ops = {
 	.alloc_check = ringbuf_alloc_check,
 	.alloc = ringbuf_alloc,
 	.free = ringbuf_free,
-	.sys_lookup = ringbuf_sys_lookup,
-	.sys_update = ringbuf_sys_update,
-	.sys_delete = ringbuf_sys_delete,
-	.get_next_key = ringbuf_get_next_key,
 	.mem_ok = ringbuf_mem_ok,
 };

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../isa/check.h"
 #include "../isa/opcodes.h"
 #include "rt_internal.h"
 
@@ -39,27 +40,14 @@ struct site {
 	struct sops_insn seq[RT_GEN_LOOKUP_MAX];
 };
 
-static bool is_jump(const struct sops_insn *in)
-{
-	uint8_t cls = OPC_CLASS(in->code);
-
-	return (cls == OPC_JMP || cls == OPC_JMP32) && in->code != OPC_CALL_INSN &&
-	       in->code != OPC_EXIT_INSN && OPC_OP(in->code) != OPC_CALL;
-}
-
 /* The slot a jump, local call or lddw FUNC at @i leads to, or -1 when @in has none. */
 static int64_t target_of(const struct sops_insn *in, uint32_t i)
 {
 	if (in->code == OPC_LDDW)
 		return in->src_reg == SOPS_LD_IMM64_FUNC ? (int64_t)i + in->imm + 1 : -1;
-	if (in->code == OPC_CALL_INSN)
-		return in->src_reg == SOPS_CALL_LOCAL ? (int64_t)i + in->imm + 1 : -1;
-	if (!is_jump(in))
-		return -1;
-	/* gotol: JMP32 | JA takes its offset from imm. */
-	if (in->code == (OPC_JMP32 | OPC_JA))
-		return (int64_t)i + in->imm + 1;
-	return (int64_t)i + in->off + 1;
+	if (isa_is_local_call(in) || isa_is_jump(in))
+		return isa_jump_target(in, i);
+	return -1;
 }
 
 /* Whether @in (not an lddw) may change r1. */

@@ -21,13 +21,11 @@
 #include <time.h>
 
 #include "../helpers/helpers.h"
+#include "../isa/opcodes.h"
 #include "../util/opts.h"
 #include "rt_internal.h"
 
 #define LICENSE_MAX 128
-#define OPC_LDDW 0x18
-#define OPC_CALL 0x85
-#define OPC_EXIT 0x95
 #define KNOWN_PROG_FLAGS                                                                           \
 	(SOPS_BPF_F_STRICT_ALIGNMENT | SOPS_BPF_F_ANY_ALIGNMENT | (1U << 2) | (1U << 3) |           \
 	 SOPS_BPF_F_SLEEPABLE)
@@ -383,9 +381,9 @@ static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, siz
 	for (uint32_t c = 0; c < prog->cb_cnt && !err; c++) {
 		struct rt_callback *cb = prog->cbs[c];
 
-		tramp[0] = (struct sops_insn){ .code = OPC_CALL, .src_reg = SOPS_CALL_LOCAL,
+		tramp[0] = (struct sops_insn){ .code = OPC_CALL_INSN, .src_reg = SOPS_CALL_LOCAL,
 					       .imm = (int32_t)cb->target + 1 };
-		tramp[1] = (struct sops_insn){ .code = OPC_EXIT };
+		tramp[1] = (struct sops_insn){ .code = OPC_EXIT_INSN };
 		err = sops_vm__create(tramp, cnt + 2, &opts, &cb->vm);
 		if (!err)
 			cb->fn = sops_vm__jit_fn(cb->vm);
@@ -394,33 +392,39 @@ static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, siz
 	return err;
 }
 
+/* One run of @vm (entered natively through @fn when it was JIT'd): 0 or the run's -errno. */
+static int vm_run(const struct sops_vm *vm, sops_jit_fn fn, const uint64_t args[5],
+		  const struct sops_mem_region *regions, size_t region_cnt, uint64_t *retval)
+{
+	struct sops_vm_run_opts ro = { .sz = sizeof(ro), .regions = regions, .region_cnt = region_cnt };
+	int err;
+
+	if (fn) {
+		*retval = fn(args[0], args[1], args[2], args[3], args[4]);
+		return 0;
+	}
+	memcpy(ro.args, args, sizeof(ro.args));
+	err = sops_vm__run(vm, &ro);
+	if (!err)
+		*retval = ro.retval;
+	return err;
+}
+
 uint64_t rt_callback_call(struct rt_callback *cb, uint64_t r1, uint64_t r2, uint64_t r3,
 			  uint64_t r4, uint64_t r5)
 {
-	struct sops_vm_run_opts ro = { .sz = sizeof(ro), .args = { r1, r2, r3, r4, r5 } };
+	const uint64_t args[5] = { r1, r2, r3, r4, r5 };
+	uint64_t ret;
 
-	if (cb->fn)
-		return cb->fn(r1, r2, r3, r4, r5);
-	if (sops_vm__run(cb->vm, &ro))
+	if (vm_run(cb->vm, cb->fn, args, NULL, 0, &ret))
 		return 1; /* a faulting callback stops the iteration */
-	return ro.retval;
+	return ret;
 }
 
 int rt_callback_call_mem(struct rt_callback *cb, const uint64_t args[5],
 			 const struct sops_mem_region *regions, size_t region_cnt, uint64_t *retval)
 {
-	struct sops_vm_run_opts ro = { .sz = sizeof(ro), .regions = regions, .region_cnt = region_cnt };
-	int err;
-
-	if (cb->fn) {
-		*retval = cb->fn(args[0], args[1], args[2], args[3], args[4]);
-		return 0;
-	}
-	memcpy(ro.args, args, sizeof(ro.args));
-	err = sops_vm__run(cb->vm, &ro);
-	if (!err)
-		*retval = ro.retval;
-	return err;
+	return vm_run(cb->vm, cb->fn, args, regions, region_cnt, retval);
 }
 
 struct sops_prog *rt_callback_prog(const struct rt_callback *cb)
@@ -431,29 +435,7 @@ struct sops_prog *rt_callback_prog(const struct rt_callback *cb)
 int rt_prog_run(struct sops_prog *prog, const uint64_t args[5], const struct sops_mem_region *regions,
 		size_t region_cnt, uint64_t *retval)
 {
-	struct sops_vm_run_opts ro = { .sz = sizeof(ro), .regions = regions, .region_cnt = region_cnt };
-	sops_jit_fn fn = sops_vm__jit_fn(prog->vm);
-	int err;
-
-	if (fn) {
-		*retval = fn(args[0], args[1], args[2], args[3], args[4]);
-		return 0;
-	}
-	memcpy(ro.args, args, sizeof(ro.args));
-	err = sops_vm__run(prog->vm, &ro);
-	if (!err)
-		*retval = ro.retval;
-	return err;
-}
-
-static const struct rt_prog_type_ops *prog_type_ops(struct sops_runtime *rt, uint32_t type)
-{
-	const struct rt_prog_type_ops *ops;
-
-	pthread_mutex_lock(&rt->reg_lock);
-	ops = type < SOPS_BPF_PROG_TYPE_MAX ? rt->prog_types[type] : NULL;
-	pthread_mutex_unlock(&rt->reg_lock);
-	return ops;
+	return vm_run(prog->vm, sops_vm__jit_fn(prog->vm), args, regions, region_cnt, retval);
 }
 
 static int get_btf(struct sops_runtime *rt, uint32_t fd, struct rt_btf **out)
@@ -469,7 +451,7 @@ static int get_btf(struct sops_runtime *rt, uint32_t fd, struct rt_btf **out)
 int rt_cmd_prog_load(struct sops_runtime *rt, union sops_bpf_attr *attr)
 {
 	struct sops_log log = { (char *)(uintptr_t)attr->log_buf, attr->log_size, 0 };
-	const struct rt_prog_type_ops *tops = prog_type_ops(rt, attr->prog_type);
+	const struct rt_prog_type_ops *tops = rt_prog_type_lookup(rt, attr->prog_type);
 	const char *license = (const char *)(uintptr_t)attr->license;
 	struct load_ctx lc = { 0 };
 	struct sops_helper *helpers = NULL;
@@ -511,12 +493,8 @@ int rt_cmd_prog_load(struct sops_runtime *rt, union sops_bpf_attr *attr)
 	memcpy(prog->name, attr->prog_name, sizeof(prog->name));
 	prog->insn_cnt = attr->insn_cnt;
 	prog->insns = malloc(attr->insn_cnt * sizeof(struct sops_insn));
-	err = rt_obj_init(rt, &prog->obj, SOPS_OBJ_PROG, prog_obj_free);
-	if (err || !prog->insns) {
-		if (!err) {
-			rt_obj_abort(&prog->obj);
-			return -ENOMEM;
-		}
+	err = prog->insns ? rt_obj_init(rt, &prog->obj, SOPS_OBJ_PROG, prog_obj_free) : -ENOMEM;
+	if (err) {
 		free(prog->insns);
 		free(prog);
 		return err;

@@ -23,6 +23,7 @@
 #define SOPS_RT_INTERNAL_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,6 +39,35 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define ROUND_UP(x, a) (((x) + (a) - 1) / (a) * (a))
+/* Map creation limits: the kernel's per-CPU unit size, and absurd totals refused with E2BIG. */
+#define RT_PCPU_MIN_UNIT_SIZE 32768
+#define RT_MAP_MEM_LIMIT (1ULL << 36)
+
+/*
+ * A spinlock word (hash buckets, free lists, ring buffer reservations,
+ * bpf_spin_lock). Host threads can be preempted while holding it, so a
+ * waiter yields after 64 spins instead of burning the CPU.
+ */
+static inline void rt_spin_lock(atomic_int *l)
+{
+	for (unsigned int spins = 0;; spins++) {
+		int exp = 0;
+
+		if (!atomic_load_explicit(l, memory_order_relaxed) &&
+		    atomic_compare_exchange_weak_explicit(l, &exp, 1, memory_order_acquire,
+							  memory_order_relaxed))
+			return;
+		if (spins > 64)
+			sched_yield();
+		else
+			__builtin_ia32_pause();
+	}
+}
+
+static inline void rt_spin_unlock(atomic_int *l)
+{
+	atomic_store_explicit(l, 0, memory_order_release);
+}
 
 struct sops_runtime;
 struct rt_obj;
@@ -183,8 +213,19 @@ struct rt_map {
 
 /* Copy the common attributes into @map and set up its object (refcnt 1, id). */
 int rt_map_init(struct sops_runtime *rt, struct rt_map *map, const union sops_bpf_attr *attr);
+/* The CPU the calling thread runs on, mod @n (0 when unknown). */
+static inline uint32_t rt_cpu_mod(uint32_t n)
+{
+	int cpu = sched_getcpu();
+
+	return cpu < 0 ? 0 : (uint32_t)cpu % n;
+}
+
 /* The CPU slot the calling thread uses in per-CPU maps (sched_getcpu() mod nr_cpus). */
-uint32_t rt_cpu_slot(const struct rt_map *map);
+static inline uint32_t rt_cpu_slot(const struct rt_map *map)
+{
+	return rt_cpu_mod(map->nr_cpus);
+}
 int rt_register_map_type(struct sops_runtime *rt, uint32_t type, const struct rt_map_ops *ops);
 /* Non-zero bytes check used by map types. */
 bool rt_mem_is_zero(const void *p, size_t n);
@@ -273,6 +314,8 @@ struct rt_prog_type_ops {
 	int (*test_run)(struct sops_prog *prog, const union sops_bpf_attr *attr, union sops_bpf_attr *uattr);
 };
 int rt_register_prog_type(struct sops_runtime *rt, uint32_t type, const struct rt_prog_type_ops *ops);
+/* The hooks registered for program type @type, or NULL. */
+const struct rt_prog_type_ops *rt_prog_type_lookup(struct sops_runtime *rt, uint32_t type);
 
 /*
  * Run @prog once with r1..r5 = @args on this thread. The caller holds the RCU

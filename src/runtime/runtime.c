@@ -8,7 +8,6 @@
  * own through rt_register_map_type() and rt_set_hooks().
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -164,18 +163,23 @@ int rt_register_prog_type(struct sops_runtime *rt, uint32_t type, const struct r
 	return 0;
 }
 
+const struct rt_prog_type_ops *rt_prog_type_lookup(struct sops_runtime *rt, uint32_t type)
+{
+	const struct rt_prog_type_ops *ops = NULL;
+
+	if (type >= SOPS_BPF_PROG_TYPE_MAX)
+		return NULL;
+	pthread_mutex_lock(&rt->reg_lock);
+	ops = rt->prog_types[type];
+	pthread_mutex_unlock(&rt->reg_lock);
+	return ops;
+}
+
 void rt_set_hooks(struct sops_runtime *rt, const struct rt_hooks *hooks)
 {
 	pthread_mutex_lock(&rt->reg_lock);
 	rt->hooks = *hooks;
 	pthread_mutex_unlock(&rt->reg_lock);
-}
-
-uint32_t rt_cpu_slot(const struct rt_map *map)
-{
-	int cpu = sched_getcpu();
-
-	return cpu < 0 ? 0 : (uint32_t)cpu % map->nr_cpus;
 }
 
 bool rt_mem_is_zero(const void *p, size_t n)

@@ -30,17 +30,16 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int copy_back(uint64_t uptr, uint32_t *usize, const void *buf, uint32_t len, bool *nospc)
+static void copy_back(uint64_t uptr, uint32_t *usize, const void *buf, uint32_t len, bool *nospc)
 {
 	uint32_t room = *usize;
 
 	if (!uptr)
-		return 0;
+		return;
 	if (room < len)
 		*nospc = true;
 	memcpy((void *)(uintptr_t)uptr, buf, room < len ? room : len);
 	*usize = len;
-	return 0;
 }
 
 static int generic_test_run(struct sops_prog *prog, union sops_bpf_attr *attr)
@@ -108,7 +107,7 @@ out:
 
 int rt_cmd_prog_test_run(struct sops_runtime *rt, union sops_bpf_attr *attr)
 {
-	const struct rt_prog_type_ops *tops = NULL;
+	const struct rt_prog_type_ops *tops;
 	struct sops_prog *prog;
 	struct rt_obj *o;
 	int err;
@@ -123,10 +122,7 @@ int rt_cmd_prog_test_run(struct sops_runtime *rt, union sops_bpf_attr *attr)
 		err = -EINVAL;
 		goto out;
 	}
-	pthread_mutex_lock(&rt->reg_lock);
-	if (prog->type < SOPS_BPF_PROG_TYPE_MAX)
-		tops = rt->prog_types[prog->type];
-	pthread_mutex_unlock(&rt->reg_lock);
+	tops = rt_prog_type_lookup(rt, prog->type);
 	if (tops && tops->test_run)
 		err = tops->test_run(prog, attr, attr);
 	else

@@ -62,7 +62,7 @@ int func_model_from_btf(const struct btf *btf, uint32_t proto_id, struct func_mo
 {
 	const struct btf_type *t = btf__type_by_id(btf, proto_id);
 	const struct btf_param *p;
-	unsigned int slots = 0;
+	unsigned int slots;
 	uint16_t n;
 	int err;
 
@@ -94,8 +94,8 @@ int func_model_from_btf(const struct btf *btf, uint32_t proto_id, struct func_mo
 		err = classify(btf, p[i].type, what, &m->arg_size[i], &m->arg_flags[i], log);
 		if (err)
 			return err;
-		slots += (m->arg_size[i] + 7) / 8;
 	}
+	slots = func_model_ctx_slots(m);
 	if (slots > FUNC_MODEL_MAX_ARGS)
 		return log_err(log, -EINVAL, "arguments fill %u context slots; at most %d are supported",
 			       slots, FUNC_MODEL_MAX_ARGS);

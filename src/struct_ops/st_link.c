@@ -41,16 +41,25 @@ static void signal_detach(struct st_link *l)
 	}
 }
 
-static void st_link_dealloc(struct rt_link *link)
+/* Take the map away from @l (unreg); the caller drops the reference returned (NULL: detached). */
+static struct st_map *link_unreg(struct st_link *l)
 {
-	struct st_link *l = st_link_of(link);
 	struct st_map *m = atomic_load(&l->map);
 
 	if (m) {
 		m->desc->st_ops->unreg(st_kdata(m), pub(l));
 		atomic_store(&l->map, NULL);
-		st_map_put_kref(m);
 	}
+	return m;
+}
+
+static void st_link_dealloc(struct rt_link *link)
+{
+	struct st_link *l = st_link_of(link);
+	struct st_map *m = link_unreg(l);
+
+	if (m)
+		st_map_put_kref(m);
 	if (l->efd >= 0)
 		close(l->efd);
 	free(l);
@@ -63,16 +72,12 @@ static int st_link_detach(struct rt_link *link)
 	struct st_map *m;
 
 	pthread_mutex_lock(&st->update_mutex);
-	m = atomic_load(&l->map);
-	if (!m) {
-		pthread_mutex_unlock(&st->update_mutex);
-		return 0;
-	}
-	m->desc->st_ops->unreg(st_kdata(m), pub(l));
-	atomic_store(&l->map, NULL);
+	m = link_unreg(l);
 	pthread_mutex_unlock(&st->update_mutex);
-	st_map_put_kref(m);
-	signal_detach(l);
+	if (m) {
+		st_map_put_kref(m);
+		signal_detach(l);
+	}
 	return 0;
 }
 

@@ -65,20 +65,31 @@ static int vtype_owner(struct st_rt *st, int fd, struct st_owner **out, struct s
 	return err;
 }
 
-static void st_map_free(struct rt_map *map)
+/*
+ * Drop the programs of the function slots, their thunks and associations (the
+ * kernel's bpf_struct_ops_map_put_progs). The kernel leaves the association;
+ * we drop it so no pointer outlives the map.
+ */
+static void put_progs(struct st_map *m)
 {
-	struct st_map *m = st_map_of(map);
-	struct st_desc *d = m->desc;
-
-	if (m->mod)
-		st_module_put(m->mod);
-	for (uint32_t i = 0; d && m->progs && i < d->member_cnt; i++) {
+	for (uint32_t i = 0; m->progs && i < m->desc->member_cnt; i++) {
 		if (!m->progs[i])
 			continue;
 		st_prog_disassoc_map(m->progs[i], m);
 		thunk_free(m->thunks[i]);
 		rt_obj_put(&m->progs[i]->obj);
+		m->progs[i] = NULL;
+		m->thunks[i] = NULL;
 	}
+}
+
+static void st_map_free(struct rt_map *map)
+{
+	struct st_map *m = st_map_of(map);
+
+	if (m->mod)
+		st_module_put(m->mod);
+	put_progs(m);
 	free(m->progs);
 	free(m->thunks);
 	free(m->uvalue);
@@ -154,16 +165,7 @@ static void reset(struct st_map *m)
 {
 	struct st_desc *d = m->desc;
 
-	for (uint32_t i = 0; i < d->member_cnt; i++) {
-		if (!m->progs[i])
-			continue;
-		/* The kernel leaves the association; we drop it so no pointer outlives the map. */
-		st_prog_disassoc_map(m->progs[i], m);
-		thunk_free(m->thunks[i]);
-		rt_obj_put(&m->progs[i]->obj);
-		m->progs[i] = NULL;
-		m->thunks[i] = NULL;
-	}
+	put_progs(m);
 	memset(m->uvalue, 0, d->value_size);
 	memset(st_kdata(m), 0, d->data_size);
 	atomic_store(&m->state, SOPS_STRUCT_OPS_STATE_INIT);

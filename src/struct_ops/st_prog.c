@@ -22,6 +22,7 @@
 
 #include <structops/asm.h>
 
+#include "../btf/btf_internal.h"
 #include "st_internal.h"
 
 #define OPC_CALL 0x85
@@ -170,19 +171,6 @@ out:
 #define ST_TEST_RUN_TYPE "bpf_dummy_ops"
 #define ST_TEST_STATE_MAX 4096
 
-static const struct btf_type *st_skip_mods(const struct btf *btf, uint32_t id, uint32_t *res_id)
-{
-	const struct btf_type *t = btf__type_by_id(btf, id);
-
-	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
-		id = t->type;
-		t = btf__type_by_id(btf, id);
-	}
-	if (res_id)
-		*res_id = id;
-	return t;
-}
-
 /*
  * Test runs of struct_ops programs exist only for the kernel's test type,
  * bpf_dummy_ops (a type of that name here, EOPNOTSUPP for others). The
@@ -215,9 +203,8 @@ static int st_test_run(struct sops_prog *prog, const union sops_bpf_attr *attr,
 		return -EINVAL;
 	sm = &info->desc->members[info->member];
 	btf = info->desc->owner->ext;
-	t = st_skip_mods(btf, sm->m->type, NULL);
-	proto = t && btf_is_ptr(t) ? st_skip_mods(btf, t->type, NULL) : NULL;
-	if (!proto || !btf_is_func_proto(proto))
+	proto = btf_func_ptr_proto(btf, sm->m->type);
+	if (!proto)
 		return -EINVAL;
 	nr = btf_vlen(proto);
 	if (nr > FUNC_MODEL_MAX_ARGS || attr->test.ctx_size_in != nr * sizeof(uint64_t))
@@ -227,7 +214,7 @@ static int st_test_run(struct sops_prog *prog, const union sops_bpf_attr *attr,
 	memcpy(args, (const void *)(uintptr_t)attr->test.ctx_in, nr * sizeof(uint64_t));
 	p = btf_params(proto);
 	for (uint32_t i = 0; i < nr; i++) {
-		t = st_skip_mods(btf, p[i].type, NULL);
+		t = btf_skip_mods(btf, p[i].type, NULL);
 		if (t && btf_is_ptr(t) && !args[i] && !(sm->arg_info[i] & ST_ARG_NULLABLE))
 			return -EINVAL;
 	}
@@ -235,8 +222,8 @@ static int st_test_run(struct sops_prog *prog, const union sops_bpf_attr *attr,
 		uint32_t sid;
 		const struct btf_type *st;
 
-		t = st_skip_mods(btf, p[0].type, NULL);
-		st = t && btf_is_ptr(t) ? st_skip_mods(btf, t->type, &sid) : NULL;
+		t = btf_skip_mods(btf, p[0].type, NULL);
+		st = t && btf_is_ptr(t) ? btf_skip_mods(btf, t->type, &sid) : NULL;
 		if (st && btf_is_composite(st)) {
 			long sz = btf__resolve_size(btf, sid);
 

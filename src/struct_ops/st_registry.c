@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../btf/btf_internal.h"
 #include "../util/opts.h"
 #include "btf_func_model.h"
 #include "st_internal.h"
@@ -159,36 +160,24 @@ struct st_desc *st_find_desc_by_type(struct st_owner *o, uint32_t type_id)
 
 /* --- BTF walking (registration only) --- */
 
-static const struct btf_type *skip_mods(const struct btf *btf, uint32_t id, uint32_t *res)
-{
-	const struct btf_type *t = btf__type_by_id(btf, id);
-
-	while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
-		id = t->type;
-		t = btf__type_by_id(btf, id);
-	}
-	if (res)
-		*res = id;
-	return t;
-}
-
+/* btf_func_ptr_proto() that also gives the prototype's id. */
 static const struct btf_type *func_ptr_proto(const struct btf *btf, uint32_t id, uint32_t *proto_id)
 {
-	const struct btf_type *t = skip_mods(btf, id, NULL);
+	const struct btf_type *t = btf_skip_mods(btf, id, NULL);
 
 	if (!t || !btf_is_ptr(t))
 		return NULL;
-	t = skip_mods(btf, t->type, proto_id);
+	t = btf_skip_mods(btf, t->type, proto_id);
 	return t && btf_is_func_proto(t) ? t : NULL;
 }
 
 static bool is_ptr_to_struct(const struct btf *btf, uint32_t id, uint32_t *struct_id)
 {
-	const struct btf_type *t = skip_mods(btf, id, NULL);
+	const struct btf_type *t = btf_skip_mods(btf, id, NULL);
 
 	if (!t || !btf_is_ptr(t))
 		return false;
-	t = skip_mods(btf, t->type, struct_id);
+	t = btf_skip_mods(btf, t->type, struct_id);
 	return t && btf_is_struct(t);
 }
 
@@ -258,12 +247,12 @@ static int check_value_type(const struct btf *btf, struct st_desc *d)
 	if (!v || !btf_is_struct(v) || btf_vlen(v) != 2)
 		return -EINVAL;
 	m = btf_members(v);
-	c = skip_mods(btf, m[0].type, &cid);
+	c = btf_skip_mods(btf, m[0].type, &cid);
 	cname = c ? btf__name_by_offset(btf, c->name_off) : NULL;
 	if (!c || !btf_is_struct(c) || !cname || strcmp(cname, COMMON_VALUE_NAME) || c->size != 8 ||
 	    btf_member_bit_offset(v, 0) != 0)
 		return -EINVAL;
-	if (!skip_mods(btf, m[1].type, &did) || did != d->type_id || btf_member_bit_offset(v, 1) % 8)
+	if (!btf_skip_mods(btf, m[1].type, &did) || did != d->type_id || btf_member_bit_offset(v, 1) % 8)
 		return -EINVAL;
 	d->data_off = btf_member_bit_offset(v, 1) / 8;
 	d->value_size = v->size;
@@ -373,7 +362,7 @@ static int init_member(const struct btf *btf, struct st_desc *d, uint32_t i, str
 	if (!stub)
 		return 0; /* not for BPF */
 	if (proto->type) {
-		rt = skip_mods(btf, proto->type, NULL);
+		rt = btf_skip_mods(btf, proto->type, NULL);
 		if (rt && btf_is_ptr(rt) && !is_ptr_to_struct(btf, proto->type, NULL))
 			return -EOPNOTSUPP;
 	}

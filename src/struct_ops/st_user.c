@@ -307,7 +307,6 @@ struct sops_runtime *sops_object__runtime(const struct sops_object *obj)
 
 struct sops_link {
 	struct sops_runtime *rt;
-	const struct sops_map *map;
 	int fd;
 	bool map_only;     /* non-link map: fd is the map's handle */
 	bool disconnected;
@@ -358,7 +357,6 @@ int sops_map__attach_struct_ops(const struct sops_map *m, struct sops_link **out
 	if (!l)
 		return set_err(-ENOMEM);
 	l->rt = m->obj->rt;
-	l->map = m;
 	if (!(m->map_flags & SOPS_F_LINK)) {
 		l->map_only = true;
 		l->fd = m->handle;
@@ -385,10 +383,7 @@ int sops_link__update_map(struct sops_link *l, const struct sops_map *m)
 		err = map_update(m, true);
 	if (!err)
 		err = sops_link_update(l->rt, l->fd, m->handle, NULL);
-	if (err)
-		return set_err(err);
-	l->map = m;
-	return 0;
+	return err ? set_err(err) : 0;
 }
 
 int sops_link__detach(struct sops_link *l)

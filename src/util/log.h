@@ -22,6 +22,9 @@ struct sops_log {
 int log_err(struct sops_log *log, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Put "@prefix: " in front of the message already recorded (no-op without one). */
+void log_prefix(struct sops_log *log, const char *prefix);
+
 /* The same, into a plain (buf, size) pair; NULL buf is fine. */
 void log_buf_printf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -17,9 +17,8 @@
 #include <errno.h>
 
 #include "../isa/check.h"
+#include "../isa/opcodes.h"
 #include "../runtime/rt_internal.h"
-
-#define OPC_CALL 0x85
 
 static bool helper_listed(const struct rt_verify_env *env, uint32_t id)
 {
@@ -40,11 +39,11 @@ int rt_verify(struct rt_verify_env *env)
 	for (uint32_t i = 0; i < prog->insn_cnt; i++) {
 		const struct sops_insn *in = &prog->insns[i];
 
-		if (in->code == 0x18) {
+		if (in->code == OPC_LDDW) {
 			i++;
 			continue;
 		}
-		if (in->code != OPC_CALL)
+		if (in->code != OPC_CALL_INSN)
 			continue;
 		/* The kernel's messages: "invalid func unknown#N", EINVAL. */
 		if (in->src_reg == SOPS_CALL_HELPER && !helper_listed(env, (uint32_t)in->imm)) {
@@ -56,12 +55,12 @@ int rt_verify(struct rt_verify_env *env)
 					       in->imm, only);
 			return log_err(env->log, -EINVAL, "insn %u: invalid func unknown#%d", i, in->imm);
 		}
-		if (in->src_reg == SOPS_CALL_KFUNC) {
+		/* Module kfuncs (off != 0) are resolved with fd_array when the vm is built. */
+		if (in->src_reg == SOPS_CALL_KFUNC && !in->off) {
 			sops_kfunc_fn fn;
 			int r = rt_kfunc_resolve(prog, NULL, 0, in->imm, 0, &fn);
 
-			/* Module kfuncs (off != 0) are resolved with fd_array when the vm is built. */
-			if (!in->off && r)
+			if (r)
 				return log_err(env->log, r == -EACCES ? -EACCES : -EINVAL,
 					       "insn %u: %s kernel function btf_id %d", i,
 					       r == -EACCES ? "calling not allowed" : "unknown",

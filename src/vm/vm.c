@@ -19,9 +19,6 @@
 #include "interp.h"
 #include "vm_internal.h"
 
-/* Helper ids are small (the kernel has a few hundred); this bounds the callx table. */
-#define HELPER_ID_LIMIT 65536
-
 static int build_helper_table(struct sops_vm *vm, const struct sops_vm_opts *opts,
 			      struct sops_log *log)
 {
@@ -32,7 +29,7 @@ static int build_helper_table(struct sops_vm *vm, const struct sops_vm_opts *opt
 	if (cnt && !helpers)
 		return log_err(log, -EINVAL, "helper_cnt is %zu but helpers is NULL", cnt);
 	for (size_t i = 0; i < cnt; i++) {
-		if (helpers[i].id >= HELPER_ID_LIMIT || !helpers[i].fn)
+		if (helpers[i].id >= VM_HELPER_ID_LIMIT || !helpers[i].fn)
 			return log_err(log, -EINVAL, "helper table entry %zu: id %u out of range or no function",
 				       i, helpers[i].id);
 		if (helpers[i].id + 1 > max_id)

@@ -14,6 +14,9 @@
 
 #include "../util/log.h"
 
+/* Helper ids are small (the kernel has a few hundred); this bounds the callx table. */
+#define VM_HELPER_ID_LIMIT 65536u
+
 struct vm_op;     /* interp.c */
 struct jit_image; /* jit/jit.h */
 
