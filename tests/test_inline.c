@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_inline.c - array lookups inlined at load (src/runtime/inline.c): the
- * same programs give the same results on the checked interpreter (helper
- * calls), the trusted interpreter and the JIT (inline code), out-of-range
- * keys included; jumps, local calls and callbacks across an inlined call
- * still land right; a call whose map is not known stays a helper call.
+ * test_inline.c - map lookups inlined at load (src/runtime/inline.c, the
+ * maps' gen_lookup): the same programs give the same results on the checked
+ * interpreter (helper calls), the trusted interpreter and the JIT (inline
+ * code), for arrays (out-of-range keys included) and for hash and LRU maps
+ * with 4- and 8-byte keys (JIT only: misses, chains, deleted keys, the LRU
+ * reference bit, lookups racing updates). Jumps, local calls and callbacks
+ * across an inlined call still land right, also when the map's lddw is
+ * dropped; a call whose map is not known stays a helper call.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "../src/runtime/rt_internal.h"
@@ -30,18 +34,34 @@ static struct sops_runtime *runtime_for(int eng)
 	return sops_runtime__new(&o, &rt) ? NULL : rt;
 }
 
-/* An array of @n u64 values, value[i] = i * 10 + 1. */
-static int make_array(struct sops_runtime *rt, uint32_t n, uint32_t value_size)
+/* The map a test program looks up in; keys 0..entries-1 hold value i * 10 + 1. */
+struct map_spec {
+	enum sops_bpf_map_type type;
+	uint32_t key_size, value_size, entries;
+	uint32_t max_entries; /* 0: entries */
+};
+
+static int make_map(struct sops_runtime *rt, const struct map_spec *ms)
 {
-	int fd = sops_map_create(rt, SOPS_BPF_MAP_TYPE_ARRAY, "arr", 4, value_size, n, NULL);
+	uint32_t max = ms->max_entries ? ms->max_entries : ms->entries;
+	int fd = sops_map_create(rt, ms->type, "m", ms->key_size, ms->value_size, max, NULL);
 	uint64_t v[4] = { 0 };
 
-	for (uint32_t i = 0; fd > 0 && i < n; i++) {
+	for (uint64_t i = 0; fd > 0 && i < ms->entries; i++) {
+		uint32_t k32 = (uint32_t)i;
+
 		v[0] = i * 10 + 1;
-		if (sops_map_update_elem(rt, fd, &i, v, 0))
+		if (sops_map_update_elem(rt, fd, ms->key_size == 4 ? (void *)&k32 : (void *)&i, v, 0))
 			return -1;
 	}
 	return fd;
+}
+
+static int make_array(struct sops_runtime *rt, uint32_t n, uint32_t value_size)
+{
+	struct map_spec ms = { SOPS_BPF_MAP_TYPE_ARRAY, 4, value_size, n, 0 };
+
+	return make_map(rt, &ms);
 }
 
 static uint32_t inlined_of(struct sops_runtime *rt, int fd)
@@ -58,17 +78,18 @@ static uint32_t inlined_of(struct sops_runtime *rt, int fd)
 
 /*
  * Loads @insns (map handle patched into every LD_MAP, marked by imm 0x7777),
- * runs it with @ctx on each engine and compares ctx and retval.
+ * runs it with @ctx on each engine and compares ctx and retval. The trusted
+ * interpreter inlines @want_interp lookups, the JIT @want_jit.
  */
-static void run_everywhere(struct test_ctx *t, struct sops_insn *insns, size_t cnt, uint32_t value_size,
-			   uint32_t entries, void *ctx, uint32_t ctx_size, uint32_t want_inlined)
+static void run_on_engines(struct test_ctx *t, struct sops_insn *insns, size_t cnt, const struct map_spec *ms,
+			   void *ctx, uint32_t ctx_size, uint32_t want_interp, uint32_t want_jit)
 {
 	uint8_t first[256], now[256];
 	uint32_t first_ret = 0;
 	/* Checked callbacks cannot reach the test run's ctx (docs/runtime.md): trusted engines only. */
-	int e0 = want_inlined & CB_PROG ? ENG_TRUSTED_INTERP : ENG_CHECKED;
+	int e0 = want_interp & CB_PROG ? ENG_TRUSTED_INTERP : ENG_CHECKED;
 
-	want_inlined &= ~CB_PROG;
+	want_interp &= ~CB_PROG;
 	for (int e = e0; e < ENG_CNT; e++) {
 		struct sops_runtime *rt = runtime_for(e);
 		char log[512] = "";
@@ -80,7 +101,7 @@ static void run_everywhere(struct test_ctx *t, struct sops_insn *insns, size_t c
 			continue;
 		}
 		T_ASSERT(rt);
-		mfd = make_array(rt, entries, value_size);
+		mfd = make_map(rt, ms);
 		T_ASSERT(mfd > 0);
 		for (size_t i = 0; i < cnt; i++)
 			if (insns[i].code == 0x18 && insns[i].src_reg == 1)
@@ -88,7 +109,7 @@ static void run_everywhere(struct test_ctx *t, struct sops_insn *insns, size_t c
 		pfd = rt_test_load(rt, insns, cnt, log, sizeof(log));
 		if (pfd < 0)
 			T_FAIL("engine %d: load %d: %s", e, pfd, log);
-		T_EQ(inlined_of(rt, pfd), e == ENG_CHECKED ? 0 : want_inlined);
+		T_EQ(inlined_of(rt, pfd), e == ENG_CHECKED ? 0 : e == ENG_TRUSTED_JIT ? want_jit : want_interp);
 		memcpy(now, ctx, ctx_size);
 		T_EQ(rt_test_run(rt, pfd, now, ctx_size, &ret), 0);
 		if (e == e0) {
@@ -105,6 +126,14 @@ static void run_everywhere(struct test_ctx *t, struct sops_insn *insns, size_t c
 		sops_runtime__free(rt);
 	}
 	memcpy(ctx, first, ctx_size);
+}
+
+static void run_everywhere(struct test_ctx *t, struct sops_insn *insns, size_t cnt, uint32_t value_size,
+			   uint32_t entries, void *ctx, uint32_t ctx_size, uint32_t want_inlined)
+{
+	struct map_spec ms = { SOPS_BPF_MAP_TYPE_ARRAY, 4, value_size, entries, 0 };
+
+	run_on_engines(t, insns, cnt, &ms, ctx, ctx_size, want_inlined, want_inlined & ~CB_PROG);
 }
 
 /* A loop over 8 keys (some out of range) with the lookup inside: a backward jump across it. */
@@ -234,4 +263,317 @@ TEST(inline_not_when_map_unknown)
 	sops_close(rt, pfd);
 	sops_close(rt, hfd);
 	sops_runtime__free(rt);
+}
+
+/* Slots the engine of program @fd runs (after inlining). */
+static size_t engine_insn_cnt(struct sops_runtime *rt, int fd)
+{
+	struct rt_obj *o;
+	size_t n = 0;
+
+	if (rt_handle_get(rt, fd, SOPS_OBJ_PROG, &o))
+		return 0;
+	sops_vm__insns(caa_container_of(o, struct sops_prog, obj)->vm, &n);
+	rt_obj_put(o);
+	return n;
+}
+
+/*
+ * The lddw of the map only feeds the call: it goes with the call, and a loop
+ * jumping back onto it lands on what follows. When something reads r1 in
+ * between, it stays.
+ */
+TEST(inline_drops_dead_map_lddw)
+{
+	struct sops_insn p[] = {
+		MOV_REG(6, 1), MOV_IMM(7, 0), MOV_IMM(8, 0), MOV_REG(9, 6),
+		/* 4: the loop lands on the lddw */
+		LD_MAP(1, 0x7777), MOV_REG(3, 3), MOV_REG(2, 9), CALL(1),
+		/* 9: */ JEQ_IMM(0, 0, 2), LDX_DW(1, 0, 0), ADD_REG(8, 1),
+		/* 12: */ ADD_IMM(9, 4), ADD_IMM(7, 1), JLT_IMM(7, 8, -11),
+		/* 15: */ STX_DW(6, 8, 32), MOV_REG(0, 8), EXIT(),
+	};
+	struct {
+		uint32_t keys[8];
+		uint64_t out;
+	} ctx = { { 3, 0, 9, 1, 2, 2, 77, 0 }, 0 };
+	uint64_t want = 0;
+	struct sops_runtime *rt;
+	int mfd, pfd;
+
+	for (int i = 0; i < 8; i++)
+		want += ctx.keys[i] < 4 ? ctx.keys[i] * 10 + 1 : 0;
+	run_everywhere(t, p, NINSN(p), 8, 4, &ctx, sizeof(ctx), 1);
+	if (t->failed)
+		return;
+	T_EQ(ctx.out, want);
+
+	/* Slot counts on the trusted interpreter: the array sequence is 8 slots. */
+	rt = runtime_for(ENG_TRUSTED_INTERP);
+	T_ASSERT(rt);
+	mfd = make_array(rt, 4, 8);
+	p[4].imm = mfd;
+	pfd = rt_test_load(rt, p, NINSN(p), NULL, 0);
+	T_ASSERT(pfd > 0);
+	T_EQ(engine_insn_cnt(rt, pfd), NINSN(p) - 1 + 8 - 2);
+	sops_close(rt, pfd);
+	p[6] = MOV_REG(3, 1); /* r1 read between the lddw and the call: the lddw stays */
+	pfd = rt_test_load(rt, p, NINSN(p), NULL, 0);
+	T_ASSERT(pfd > 0);
+	T_EQ(inlined_of(rt, pfd), 1);
+	T_EQ(engine_insn_cnt(rt, pfd), NINSN(p) - 1 + 8);
+	sops_close(rt, pfd);
+	sops_close(rt, mfd);
+	sops_runtime__free(rt);
+}
+
+/*
+ * A loop over 8 keys held in ctx (key size @ks): (sum + value or 1000) * 3,
+ * stored after the keys at offset 64.
+ */
+static void hash_loop_prog(struct sops_insn *p, uint32_t ks)
+{
+	struct sops_insn prog[] = {
+		MOV_REG(6, 1), MOV_IMM(7, 0), MOV_IMM(8, 0),
+		/* 3: */ MOV_REG(2, 6), MOV_REG(3, 7), LSH_IMM(3, ks == 8 ? 3 : 2), ADD_REG(2, 3),
+		/* 7: */ LD_MAP(1, 0x7777), CALL(1),
+		/* 10: */ JEQ_IMM(0, 0, 3), LDX_DW(1, 0, 0), ADD_REG(8, 1), JA(1),
+		/* 14: */ ADD_IMM(8, 1000),
+		/* 15: */ MUL_IMM(8, 3), ADD_IMM(7, 1), JLT_IMM(7, 8, -15),
+		/* 18: */ STX_DW(6, 8, 64), MOV_REG(0, 8), EXIT(),
+	};
+
+	memcpy(p, prog, sizeof(prog));
+}
+#define HASH_LOOP_LEN 21
+
+/* Hash and LRU maps, 4- and 8-byte keys: hits, misses and chains agree with the helper. */
+TEST(inline_hash_lookups_match_helper)
+{
+	static const enum sops_bpf_map_type types[] = { SOPS_BPF_MAP_TYPE_HASH, SOPS_BPF_MAP_TYPE_LRU_HASH };
+	static const uint64_t keys[8] = { 0, 1, 299, 300, 77, 0xfffffffe, 150, 5 };
+	uint64_t want = 0;
+
+	for (int i = 0; i < 8; i++)
+		want = (want + (keys[i] < 300 ? keys[i] * 10 + 1 : 1000)) * 3;
+	for (size_t ti = 0; ti < 2; ti++) {
+		for (uint32_t ks = 4; ks <= 8; ks += 4) {
+			/* 300 keys in a map of 512: chains are common (and values 24 bytes: a multiply). */
+			struct map_spec ms = { types[ti], ks, ti ? 8 : 24, 300, 512 };
+			struct sops_insn p[HASH_LOOP_LEN];
+			uint64_t ctx[9] = { 0 };
+
+			for (int i = 0; i < 8; i++) {
+				if (ks == 8)
+					ctx[i] = keys[i] | (keys[i] == 0xfffffffe ? 1ull << 40 : 0);
+				else
+					((uint32_t *)ctx)[i] = (uint32_t)keys[i];
+			}
+			hash_loop_prog(p, ks);
+			run_on_engines(t, p, HASH_LOOP_LEN, &ms, ctx, sizeof(ctx), 0, 1);
+			if (t->failed)
+				return;
+			T_EQ(ctx[8], want);
+		}
+	}
+}
+
+/* Other key sizes and per-CPU hash maps keep the helper call on the JIT too. */
+TEST(inline_hash_declines)
+{
+	static const struct map_spec specs[] = {
+		{ SOPS_BPF_MAP_TYPE_HASH, 12, 8, 10, 0 },
+		{ SOPS_BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 10, 0 },
+	};
+	struct sops_insn p[] = {
+		ST_DW(10, -16, 3), ST_DW(10, -8, 0), MOV_REG(2, 10), ADD_IMM(2, -16), LD_MAP(1, 0x7777), CALL(1),
+		JEQ_IMM(0, 0, 1), LDX_DW(0, 0, 0), EXIT(),
+	};
+
+	for (size_t i = 0; i < NINSN(specs); i++) {
+		uint64_t ctx = 0;
+
+		run_on_engines(t, p, NINSN(p), &specs[i], &ctx, sizeof(ctx), 0, 0);
+	}
+}
+
+/* A JIT runtime with a hash map (@type, 4-byte keys 0..n-1 -> i * 10 + 1) and a one-lookup program. */
+struct hash_fixture {
+	struct sops_runtime *rt;
+	int mfd, pfd;
+};
+
+static bool hash_fixture_new(struct test_ctx *t, struct hash_fixture *f, enum sops_bpf_map_type type,
+			     uint32_t n, uint32_t max)
+{
+	struct map_spec ms = { type, 4, 8, n, max };
+	/* ctx: key (u32) at 0; out: found value or -1 at 8. */
+	struct sops_insn p[] = {
+		MOV_REG(6, 1), MOV_REG(2, 1), LD_MAP(1, 0x7777), CALL(1), MOV_IMM(1, -1), JEQ_IMM(0, 0, 1),
+		LDX_DW(1, 0, 0), STX_DW(6, 1, 8), MOV_IMM(0, 0), EXIT(),
+	};
+
+	f->rt = runtime_for(ENG_TRUSTED_JIT);
+	if (!f->rt) {
+		test_fail(t, __FILE__, __LINE__, "no runtime");
+		return false;
+	}
+	f->mfd = make_map(f->rt, &ms);
+	p[2].imm = f->mfd;
+	f->pfd = rt_test_load(f->rt, p, NINSN(p), NULL, 0);
+	if (f->mfd <= 0 || f->pfd <= 0 || inlined_of(f->rt, f->pfd) != 1) {
+		test_fail(t, __FILE__, __LINE__, "fixture: map %d, program %d", f->mfd, f->pfd);
+		sops_runtime__free(f->rt);
+		return false;
+	}
+	return true;
+}
+
+static void hash_fixture_free(struct hash_fixture *f)
+{
+	sops_close(f->rt, f->pfd);
+	sops_close(f->rt, f->mfd);
+	sops_runtime__free(f->rt);
+}
+
+/* What the inline lookup of @key finds: the value, or -1. */
+static uint64_t jit_lookup(struct sops_runtime *rt, int pfd, uint32_t key)
+{
+	uint64_t ctx[2] = { key, 0 };
+	uint32_t ret;
+
+	if (rt_test_run(rt, pfd, ctx, sizeof(ctx), &ret) || ret)
+		return (uint64_t)-2;
+	return ctx[1];
+}
+
+/* Deletes, re-inserts and in-place updates are seen by the inline lookup. */
+TEST(inline_hash_sees_updates)
+{
+	struct hash_fixture f;
+	uint32_t k = 5;
+	uint64_t v = 12345;
+
+	if (!sops_jit_available())
+		T_SKIP("no JIT");
+	if (!hash_fixture_new(t, &f, SOPS_BPF_MAP_TYPE_HASH, 100, 128))
+		return;
+	T_EQ(jit_lookup(f.rt, f.pfd, 5), 51);
+	T_EQ(sops_map_delete_elem(f.rt, f.mfd, &k), 0);
+	T_EQ(jit_lookup(f.rt, f.pfd, 5), (uint64_t)-1);
+	T_EQ(jit_lookup(f.rt, f.pfd, 6), 61);
+	T_EQ(sops_map_update_elem(f.rt, f.mfd, &k, &v, SOPS_BPF_NOEXIST), 0);
+	T_EQ(jit_lookup(f.rt, f.pfd, 5), 12345);
+	v = 777;
+	T_EQ(sops_map_update_elem(f.rt, f.mfd, &k, &v, SOPS_BPF_EXIST), 0);
+	T_EQ(jit_lookup(f.rt, f.pfd, 5), 777);
+	for (uint32_t i = 100; i < 128; i++) { /* fill up: every key still found */
+		v = i;
+		T_EQ(sops_map_update_elem(f.rt, f.mfd, &i, &v, 0), 0);
+	}
+	for (uint32_t i = 0; i < 128; i++)
+		T_EQ(jit_lookup(f.rt, f.pfd, i), i == 5 ? 777 : i < 100 ? i * 10 + 1 : i);
+	T_EQ(jit_lookup(f.rt, f.pfd, 128), (uint64_t)-1);
+	hash_fixture_free(&f);
+}
+
+/* An inline LRU lookup marks the element referenced: eviction passes it over. */
+TEST(inline_hash_lru_marks_referenced)
+{
+	struct hash_fixture f;
+	uint32_t k = 4, probe;
+	uint64_t v = 41, out;
+
+	if (!sops_jit_available())
+		T_SKIP("no JIT");
+	if (!hash_fixture_new(t, &f, SOPS_BPF_MAP_TYPE_LRU_HASH, 4, 4))
+		return;
+	/* Keys 0-2 looked up from the program, key 3 never: a new key must evict 3. */
+	for (uint32_t i = 0; i < 3; i++)
+		T_EQ(jit_lookup(f.rt, f.pfd, i), i * 10 + 1);
+	T_EQ(sops_map_update_elem(f.rt, f.mfd, &k, &v, 0), 0);
+	for (probe = 0; probe < 3; probe++)
+		T_EQ(sops_map_lookup_elem(f.rt, f.mfd, &probe, &out), 0);
+	probe = 3;
+	T_EQ(sops_map_lookup_elem(f.rt, f.mfd, &probe, &out), -ENOENT);
+	hash_fixture_free(&f);
+}
+
+/*
+ * Inline lookups racing writers: keys 0..511 never change and must always be
+ * found with their value, while writers delete and re-insert keys 512..1023
+ * of the same chains (elements move between buckets under the readers, who
+ * must then restart their walk), for about SOPS_TEST_MT_OPS writes.
+ */
+struct race_arg {
+	struct hash_fixture *f;
+	atomic_bool *stop;
+	long ops;
+	int tid;
+	long errors, runs;
+};
+
+static void *race_reader(void *p)
+{
+	struct race_arg *a = p;
+	uint32_t k = (uint32_t)a->tid;
+
+	while (!atomic_load(a->stop)) {
+		k = (k * 2654435761u + 1) & 511;
+		if (jit_lookup(a->f->rt, a->f->pfd, k) != k * 10 + 1)
+			a->errors++;
+		a->runs++;
+	}
+	return NULL;
+}
+
+static void *race_writer(void *p)
+{
+	struct race_arg *a = p;
+	uint64_t x = 0x9e3779b97f4a7c15ull * (uint64_t)(a->tid + 1);
+
+	for (long n = 0; n < a->ops; n++) {
+		uint32_t k;
+		uint64_t v;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		k = 512 + (uint32_t)(x % 512);
+		v = k;
+		if (x >> 63)
+			sops_map_delete_elem(a->f->rt, a->f->mfd, &k);
+		else if (sops_map_update_elem(a->f->rt, a->f->mfd, &k, &v, 0) && errno != E2BIG)
+			a->errors++;
+	}
+	return NULL;
+}
+
+TEST(inline_hash_races_writers)
+{
+	struct hash_fixture f;
+	struct race_arg args[4];
+	pthread_t th[4];
+	atomic_bool stop = false;
+	long runs = 0;
+
+	if (!sops_jit_available())
+		T_SKIP("no JIT");
+	if (!hash_fixture_new(t, &f, SOPS_BPF_MAP_TYPE_HASH, 512, 1024))
+		return;
+	for (int i = 0; i < 4; i++) {
+		args[i] = (struct race_arg){ &f, &stop, rt_test_mt_ops() / 2, i, 0, 0 };
+		pthread_create(&th[i], NULL, i < 2 ? race_writer : race_reader, &args[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	atomic_store(&stop, true);
+	for (int i = 2; i < 4; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 4; i++) {
+		T_EQ(args[i].errors, 0);
+		runs += args[i].runs;
+	}
+	T_ASSERT(runs > 0);
+	hash_fixture_free(&f);
 }

@@ -211,7 +211,7 @@ static long array_for_each(struct rt_map *map,
  * values + r0 * elem_size, with the block's address as a constant (arrays
  * never move their values).
  */
-static int array_gen_lookup(struct rt_map *map, struct sops_insn *insns)
+static int array_gen_lookup(struct rt_map *map, struct sops_insn *insns, bool jit)
 {
 	struct rt_array *a = to_array(map);
 	uint64_t base = (uint64_t)(uintptr_t)a->values;

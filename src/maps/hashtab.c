@@ -11,13 +11,17 @@
  * kernel's hlist_nulls): a chain ends with a marker holding its bucket
  * index. An element may be deleted and reused for another key while a reader
  * stands on it; the reader then ends in another bucket's marker and restarts.
- * Writers lock one bucket (a spinlock that yields), take elements from
+ * Writers lock one bucket (a spinlock that yields; buckets share lock
+ * stripes, kept apart so the heads readers walk stay 8 bytes), take elements from
  * sharded free lists and return deleted ones immediately, like the kernel's
  * preallocated maps: a program holding a value pointer of a deleted element
  * may see it reused (the kernel documents the same).
  *
  * Values sit apart from the headers in one contiguous block, so checked mode
  * can allow exactly that block and a wild write cannot corrupt chain links.
+ *
+ * Trusted programs run on the JIT get the lookup inlined (htab_gen_lookup
+ * below, for 4- and 8-byte keys): the same hash and walk as instructions.
  *
  * LRU: the pool has exactly max_entries elements. When it is empty, an update
  * evicts with a CLOCK sweep (second chance): lookups set a reference bit, the
@@ -26,9 +30,11 @@
  * simpler and needs no list maintenance on the lookup path.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../runtime/gen_insn.h"
 #include "../runtime/rt_internal.h"
 
 #define HTAB_FLAGS                                                                                 \
@@ -38,6 +44,13 @@
 #define MAX_KEY_SIZE 512 /* MAX_BPF_STACK */
 #define NR_SHARDS 16
 #define EXTRA_ELEMS 64 /* spare elements for replacing existing keys (non-LRU) */
+/*
+ * Buckets per entry (rounded up to a power of two). Two keeps chains short:
+ * most lookups of absent keys end at an empty bucket and most hits are the
+ * first element, which keeps the lookup's branches predictable.
+ */
+#define BUCKETS_PER_ENTRY 2
+#define MAX_LOCKS 1024 /* writer lock stripes */
 #define NULLS(b) (((uintptr_t)(b) << 1) | 1)
 #define IS_NULLS(p) ((p) & 1)
 
@@ -53,9 +66,9 @@ struct htab_elem {
 	char key[] __attribute__((aligned(8)));
 };
 
+/* Chain heads alone, 8 bytes each: the array lookups walk stays small. */
 struct bucket {
 	_Atomic uintptr_t head;
-	atomic_int lock;
 };
 
 struct freelist {
@@ -67,6 +80,8 @@ struct freelist {
 struct rt_htab {
 	struct rt_map map;
 	struct bucket *buckets;
+	atomic_int *locks; /* writers: bucket bi is guarded by locks[bi & lock_mask] */
+	uint32_t lock_mask;
 	uint32_t n_buckets;
 	uint32_t n_elems;
 	uint32_t elem_size;
@@ -88,6 +103,12 @@ struct rt_htab {
 static inline struct htab_elem *elem_at(struct rt_htab *h, uint32_t idx)
 {
 	return (struct htab_elem *)(h->elems + (size_t)idx * h->elem_size);
+}
+
+/* The lock of bucket @bi. No path holds two bucket locks, so stripes may be shared. */
+static inline atomic_int *bucket_lock(struct rt_htab *h, uint32_t bi)
+{
+	return &h->locks[bi & h->lock_mask];
 }
 
 static inline char *elem_value(struct rt_htab *h, struct htab_elem *e)
@@ -315,6 +336,7 @@ static struct htab_elem *lru_evict(struct rt_htab *h)
 	for (uint64_t tries = 0; tries < 2ULL * h->n_elems + 2 && !got; tries++) {
 		struct htab_elem *e = elem_at(h, h->clock_hand);
 		struct bucket *b;
+		uint32_t bi;
 
 		h->clock_hand = (h->clock_hand + 1) % h->n_elems;
 		if (atomic_load_explicit(&e->state, memory_order_relaxed) != ELEM_USED)
@@ -323,12 +345,13 @@ static struct htab_elem *lru_evict(struct rt_htab *h)
 			atomic_store_explicit(&e->ref, 0, memory_order_relaxed);
 			continue;
 		}
-		b = &h->buckets[e->hash & (h->n_buckets - 1)];
-		rt_spin_lock(&b->lock);
+		bi = e->hash & (h->n_buckets - 1);
+		b = &h->buckets[bi];
+		rt_spin_lock(bucket_lock(h, bi));
 		if (atomic_load_explicit(&e->state, memory_order_relaxed) == ELEM_USED &&
 		    unlink_elem(h, b, e))
 			got = e;
-		rt_spin_unlock(&b->lock);
+		rt_spin_unlock(bucket_lock(h, bi));
 	}
 	pthread_mutex_unlock(&h->evict_lock);
 	if (got) {
@@ -374,6 +397,7 @@ static long do_update(struct rt_map *map, const void *key, const void *value, ui
 	struct rt_htab *h = to_htab(map);
 	uint32_t hash = htab_hash(h, key, map->key_size);
 	struct bucket *b = &h->buckets[hash & (h->n_buckets - 1)];
+	atomic_int *lock = bucket_lock(h, hash & (h->n_buckets - 1));
 	struct htab_elem *old, *e = NULL;
 	_Atomic uintptr_t *link = NULL;
 	bool counted = false;
@@ -381,7 +405,7 @@ static long do_update(struct rt_map *map, const void *key, const void *value, ui
 
 	if (unlikely((flags & ~(uint64_t)SOPS_BPF_F_LOCK) > SOPS_BPF_EXIST))
 		return -EINVAL;
-	rt_spin_lock(&b->lock);
+	rt_spin_lock(lock);
 	old = find_locked(h, b, hash, key, &link);
 	if (h->lru && !old && flags != SOPS_BPF_EXIST) {
 		/*
@@ -390,11 +414,11 @@ static long do_update(struct rt_map *map, const void *key, const void *value, ui
 		 * then the element replaces it). An existing key never evicts an
 		 * unrelated element: it takes a spare one or is updated in place.
 		 */
-		rt_spin_unlock(&b->lock);
+		rt_spin_unlock(lock);
 		e = lru_alloc(h);
 		if (!e)
 			return -ENOMEM;
-		rt_spin_lock(&b->lock);
+		rt_spin_lock(lock);
 		old = find_locked(h, b, hash, key, &link);
 	}
 	if (old && flags == SOPS_BPF_NOEXIST) {
@@ -455,7 +479,7 @@ static long do_update(struct rt_map *map, const void *key, const void *value, ui
 	}
 	e = NULL;
 unlock:
-	rt_spin_unlock(&b->lock);
+	rt_spin_unlock(lock);
 	if (e) /* LRU element not used */
 		fl_push(h, e);
 	if (old && !err) {
@@ -483,13 +507,14 @@ static int do_delete(struct rt_map *map, const void *key, void *value_out)
 	struct rt_htab *h = to_htab(map);
 	uint32_t hash = htab_hash(h, key, map->key_size);
 	struct bucket *b = &h->buckets[hash & (h->n_buckets - 1)];
+	atomic_int *lock = bucket_lock(h, hash & (h->n_buckets - 1));
 	_Atomic uintptr_t *link;
 	struct htab_elem *e;
 
-	rt_spin_lock(&b->lock);
+	rt_spin_lock(lock);
 	e = find_locked(h, b, hash, key, &link);
 	if (!e) {
-		rt_spin_unlock(&b->lock);
+		rt_spin_unlock(lock);
 		return -ENOENT;
 	}
 	if (value_out)
@@ -497,7 +522,7 @@ static int do_delete(struct rt_map *map, const void *key, void *value_out)
 	atomic_store_explicit(link, atomic_load_explicit(&e->next, memory_order_relaxed),
 			      memory_order_release);
 	atomic_store_explicit(&e->state, ELEM_FREE, memory_order_relaxed);
-	rt_spin_unlock(&b->lock);
+	rt_spin_unlock(lock);
 	atomic_fetch_sub(&h->count, 1);
 	rt_timer_elem_free(map, e->idx);
 	fl_push(h, e);
@@ -616,6 +641,118 @@ static bool htab_mem_ok(struct rt_map *map, uint64_t addr, uint64_t size, bool w
 	return addr >= lo && size <= h->values_size && addr - lo <= h->values_size - size;
 }
 
+/* --- inline lookup (inline.c) --- */
+
+/*
+ * Emits htab_hash() for a 4- or 8-byte key held in r2, leaving the hash in
+ * r3 (zero-extended) and clobbering r4. Must compute exactly what the C
+ * function does: the inline lookup walks the chains the C updates built.
+ */
+static void gen_hash(struct gen *g, const struct rt_htab *h, uint32_t len)
+{
+	static const uint64_t mix_mul[2] = { 0xff51afd7ed558ccdULL, 0xc4ceb9fe1a85ec53ULL };
+
+	gen_lddw(g, 3, h->seed ^ len);
+	gen_alu64_reg(g, OPC_XOR, 3, 2); /* acc ^ key */
+	if (len == 8) {                  /* mix() */
+		for (int i = 0; i < 3; i++) {
+			gen_alu64_reg(g, OPC_MOV, 4, 3);
+			gen_alu64_imm(g, OPC_RSH, 4, 33);
+			gen_alu64_reg(g, OPC_XOR, 3, 4);
+			if (i < 2) {
+				gen_lddw(g, 4, mix_mul[i]);
+				gen_alu64_reg(g, OPC_MUL, 3, 4);
+			}
+		}
+	}
+	/* fold64() */
+	gen_lddw(g, 4, 0x9e3779b97f4a7c15ULL);
+	gen_alu64_reg(g, OPC_MUL, 3, 4);
+	gen_alu64_reg(g, OPC_MOV, 4, 3);
+	gen_alu64_imm(g, OPC_RSH, 4, 32);
+	gen_alu64_imm(g, OPC_RSH, 3, 17);
+	gen_alu32_reg(g, OPC_XOR, 3, 4);
+}
+
+/*
+ * lookup_nulls() and htab_lookup() as instructions, for HASH and LRU_HASH
+ * maps with 4- or 8-byte keys (other sizes keep the helper call). The key is
+ * compared directly, without the element's hash (equal keys have equal
+ * hashes). Like the C walk it takes no lock: elements are read through the
+ * chain pointers (address dependencies order the loads as rcu_dereference
+ * does), and a walk that ends at another bucket's nulls marker restarts.
+ *
+ *   r2 = key; r3 = hash(r2); r4 = bi = r3 & mask
+ *   r5 = &buckets[bi]; r4 = NULLS(bi)
+ * again:
+ *   r0 = r5->head
+ * loop:
+ *   if r0 & 1 goto end
+ *   r1 = r0->key; if r1 == r2 goto found
+ *   r0 = r0->next; goto loop
+ * end:
+ *   if r0 != r4 goto again; goto null
+ * found:
+ *   (LRU: r1 = r0->ref; if r1 != 0 goto +1; r0->ref = 1)
+ *   r0 = values + r0->idx * value_stride; goto out
+ * null:
+ *   r0 = 0
+ */
+static int htab_gen_lookup(struct rt_map *map, struct sops_insn *insns, bool jit)
+{
+	struct rt_htab *h = to_htab(map);
+	uint32_t ks = map->key_size, again, loop, to_end, to_found, to_again, to_null;
+	uint8_t size = ks == 8 ? OPC_DW : OPC_W;
+	struct gen g;
+
+	/* About 45 instructions: faster than the helper in the JIT, slower interpreted. */
+	if (!jit || h->percpu || (ks != 4 && ks != 8) || h->value_stride > INT32_MAX)
+		return 0;
+	gen_init(&g, insns, RT_GEN_LOOKUP_MAX);
+	gen_ldx(&g, size, 2, 2, 0);
+	gen_hash(&g, h, ks);
+	gen_alu64_reg(&g, OPC_MOV, 4, 3);
+	gen_alu64_imm(&g, OPC_AND, 4, (int32_t)(h->n_buckets - 1));
+	gen_alu64_reg(&g, OPC_MOV, 5, 4);
+	gen_mul_imm(&g, 5, sizeof(struct bucket));
+	gen_lddw(&g, 1, (uint64_t)(uintptr_t)h->buckets);
+	gen_alu64_reg(&g, OPC_ADD, 5, 1);
+	gen_alu64_imm(&g, OPC_LSH, 4, 1);
+	gen_alu64_imm(&g, OPC_OR, 4, 1);
+	again = gen_pos(&g);
+	gen_ldx(&g, OPC_DW, 0, 5, offsetof(struct bucket, head));
+	loop = gen_pos(&g);
+	to_end = gen_jmp_imm(&g, OPC_JSET, 0, 1);
+	gen_ldx(&g, size, 1, 0, offsetof(struct htab_elem, key));
+	to_found = gen_jmp_reg(&g, OPC_JEQ, 1, 2);
+	gen_ldx(&g, OPC_DW, 0, 0, offsetof(struct htab_elem, next));
+	gen_jmp_imm(&g, OPC_JA, 0, 0);
+	gen_back_to(&g, loop);
+	gen_land(&g, to_end);
+	to_again = gen_jmp_reg(&g, OPC_JNE, 0, 4);
+	gen_back_to(&g, again);
+	(void)to_again;
+	to_null = gen_jmp_imm(&g, OPC_JA, 0, 0);
+	gen_land(&g, to_found);
+	if (h->lru) {
+		uint32_t skip;
+
+		gen_ldx(&g, OPC_B, 1, 0, offsetof(struct htab_elem, ref));
+		skip = gen_jmp_imm(&g, OPC_JNE, 1, 0);
+		gen_st_imm(&g, OPC_B, 0, offsetof(struct htab_elem, ref), 1);
+		gen_land(&g, skip);
+	}
+	gen_ldx(&g, OPC_W, 0, 0, offsetof(struct htab_elem, idx));
+	gen_mul_imm(&g, 0, h->value_stride);
+	gen_lddw(&g, 1, (uint64_t)(uintptr_t)h->values);
+	gen_alu64_reg(&g, OPC_ADD, 0, 1);
+	gen_jmp_imm(&g, OPC_JA, 0, 0);
+	g.insns[g.cnt - 1].off = 1; /* over the null path */
+	gen_land(&g, to_null);
+	gen_alu64_imm(&g, OPC_MOV, 0, 0);
+	return gen_done(&g);
+}
+
 /* --- creation --- */
 
 static bool type_is_lru(uint32_t t)
@@ -655,11 +792,13 @@ static int htab_alloc(struct sops_runtime *rt, const union sops_bpf_attr *attr, 
 	uint32_t ncpu = percpu ? rt->nr_cpus : 1;
 	struct rt_htab *h;
 	uint64_t n_buckets = 1, n_elems, bytes;
+	uint32_t n_locks;
 
-	while (n_buckets < attr->max_entries)
+	while (n_buckets < (uint64_t)attr->max_entries * BUCKETS_PER_ENTRY)
 		n_buckets <<= 1;
+	n_locks = n_buckets < MAX_LOCKS ? (uint32_t)n_buckets : MAX_LOCKS;
 	n_elems = (uint64_t)attr->max_entries + (lru ? 0 : EXTRA_ELEMS);
-	bytes = n_buckets * sizeof(struct bucket) +
+	bytes = n_buckets * sizeof(struct bucket) + n_locks * sizeof(atomic_int) +
 		n_elems * (sizeof(struct htab_elem) + ROUND_UP(attr->key_size, 8)) +
 		n_elems * ROUND_UP(attr->value_size, 8) * ncpu;
 	if (n_buckets > (1ULL << 31) || bytes > RT_MAP_MEM_LIMIT)
@@ -676,17 +815,23 @@ static int htab_alloc(struct sops_runtime *rt, const union sops_bpf_attr *attr, 
 	h->value_stride = h->vsz * ncpu;
 	h->values_size = (size_t)n_elems * h->value_stride;
 	h->seed = attr->map_flags & SOPS_BPF_F_ZERO_SEED ? 0 : mix((uint64_t)(uintptr_t)h ^ 0x5bd1e995);
+	h->lock_mask = n_locks - 1;
 	h->buckets = calloc(n_buckets, sizeof(*h->buckets));
-	h->elems = calloc(n_elems, h->elem_size);
+	h->locks = calloc(n_locks, sizeof(*h->locks));
+	/* Cache-line aligned: a 32-byte element never straddles two lines. */
+	if (posix_memalign((void **)&h->elems, 64, (size_t)n_elems * h->elem_size))
+		h->elems = NULL;
 	if (posix_memalign((void **)&h->values, 64, h->values_size))
 		h->values = NULL;
-	if (!h->buckets || !h->elems || !h->values) {
+	if (!h->buckets || !h->locks || !h->elems || !h->values) {
 		free(h->buckets);
+		free(h->locks);
 		free(h->elems);
 		free(h->values);
 		free(h);
 		return -ENOMEM;
 	}
+	memset(h->elems, 0, (size_t)n_elems * h->elem_size);
 	memset(h->values, 0, h->values_size);
 	for (uint32_t i = 0; i < h->n_buckets; i++)
 		atomic_init(&h->buckets[i].head, NULLS(i));
@@ -712,6 +857,7 @@ static void htab_free(struct rt_map *map)
 
 	pthread_mutex_destroy(&h->evict_lock);
 	free(h->buckets);
+	free(h->locks);
 	free(h->elems);
 	free(h->values);
 	free(h);
@@ -750,7 +896,7 @@ static void *htab_elem_key(struct rt_map *map, uint32_t idx, void *buf)
 	}
 
 #define TIMER_OPS .elem_cnt = htab_elem_cnt, .elem_of = htab_elem_of, .elem_key = htab_elem_key
-const struct rt_map_ops rt_htab_ops = HTAB_OPS(TIMER_OPS);
-const struct rt_map_ops rt_lru_htab_ops = HTAB_OPS(TIMER_OPS);
+const struct rt_map_ops rt_htab_ops = HTAB_OPS(TIMER_OPS, .gen_lookup = htab_gen_lookup);
+const struct rt_map_ops rt_lru_htab_ops = HTAB_OPS(TIMER_OPS, .gen_lookup = htab_gen_lookup);
 const struct rt_map_ops rt_percpu_htab_ops = HTAB_OPS(.lookup_percpu_elem = htab_lookup_percpu);
 const struct rt_map_ops rt_lru_percpu_htab_ops = HTAB_OPS(.lookup_percpu_elem = htab_lookup_percpu);

@@ -34,9 +34,11 @@
 #define HELPER_MAP_LOOKUP_ELEM 1
 #define MAX_WALK 64 /* instructions between the lddw and the call */
 
+/* A stretch of old slots replaced by new ones: a call by its sequence, or a dead lddw by nothing. */
 struct site {
-	uint32_t at;  /* the call's slot */
-	uint32_t len; /* slots replacing it */
+	uint32_t at;   /* first old slot */
+	uint32_t span; /* old slots replaced: 1 (call) or 2 (lddw) */
+	uint32_t len;  /* new slots */
 	struct sops_insn seq[RT_GEN_LOOKUP_MAX];
 };
 
@@ -68,14 +70,36 @@ static bool writes_r1(const struct sops_insn *in)
 	}
 }
 
+/* Whether @in (not an lddw, not a jump: inside a straight-line stretch) may read r1. */
+static bool reads_r1(const struct sops_insn *in)
+{
+	switch (OPC_CLASS(in->code)) {
+	case OPC_ALU:
+	case OPC_ALU64:
+		return OPC_SRC(in->code) == OPC_X && in->src_reg == 1;
+	case OPC_LDX:
+		return in->src_reg == 1;
+	case OPC_ST:
+		return in->dst_reg == 1;
+	case OPC_STX:
+		return in->dst_reg == 1 || in->src_reg == 1;
+	default:
+		return true;
+	}
+}
+
 /*
- * The map whose pointer r1 holds at the call in slot @at, or NULL.
+ * The map whose pointer r1 holds at the call in slot @at, or NULL; *@ld_at:
+ * the slot of the lddw that loads it, and *@ld_dead: nothing between reads r1,
+ * so the lddw only feeds the call (which clobbers r1) and can go with it.
  * @second[i]: slot i is the second half of an lddw; @landing[i]: something jumps to i.
  */
 static struct rt_map *map_at_call(const struct sops_insn *insns, uint32_t at, const bool *second,
-				  const bool *landing, rt_lddw_map_fn map_of, void *ctx)
+				  const bool *landing, rt_lddw_map_fn map_of, void *ctx, uint32_t *ld_at,
+				  bool *ld_dead)
 {
 	uint32_t pos = at, walked = 0;
+	bool read = false;
 
 	while (pos > 0 && walked++ < MAX_WALK) {
 		if (landing[pos])
@@ -89,12 +113,50 @@ static struct rt_map *map_at_call(const struct sops_insn *insns, uint32_t at, co
 				continue;
 			if (ld->src_reg != SOPS_LD_IMM64_MAP_FD && ld->src_reg != SOPS_LD_IMM64_MAP_IDX)
 				return NULL;
+			*ld_at = pos;
+			*ld_dead = !read;
 			return map_of(ctx, ld);
 		}
 		if (writes_r1(&insns[pos]))
 			return NULL;
+		read |= reads_r1(&insns[pos]);
 	}
 	return NULL;
+}
+
+/*
+ * Sequences end with "goto +1; r0 = 0", the null path landing on the last
+ * slot. When the program tests the result right after (if r0 == 0 goto X),
+ * stretch the goto over that test too: a hit then skips a compare it would
+ * always fail.
+ */
+static void skip_null_test(struct site *s, const struct sops_insn *next, bool next_lands)
+{
+	const struct sops_insn *ja = &s->seq[s->len - 2], *zero = &s->seq[s->len - 1];
+
+	if (s->len < 2 || next_lands || next->code != (OPC_JMP | OPC_JEQ | OPC_K) || next->dst_reg != 0 ||
+	    next->imm != 0)
+		return;
+	if (ja->code != (OPC_JMP | OPC_JA) || ja->off != 1 || zero->code != (OPC_ALU64 | OPC_MOV | OPC_K) ||
+	    zero->dst_reg != 0 || zero->imm != 0)
+		return;
+	s->seq[s->len - 2].off = 2;
+}
+
+/* A new site slot in *@sites (grown at powers of two), or NULL. */
+static struct site *site_add(struct site **sites, uint32_t *cnt)
+{
+	struct site *s;
+
+	if (!(*cnt & (*cnt - 1))) {
+		s = realloc(*sites, (*cnt ? 2 * *cnt : 1) * sizeof(**sites));
+		if (!s)
+			return NULL;
+		*sites = s;
+	}
+	s = &(*sites)[(*cnt)++];
+	memset(s, 0, offsetof(struct site, seq));
+	return s;
 }
 
 /* Moves the target of the jump-like instruction @out (old slot @i, new slot @ni). */
@@ -115,10 +177,11 @@ static int retarget(struct sops_insn *out, uint32_t i, uint32_t ni, int64_t targ
 }
 
 int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *ctx, uint32_t *entries,
-			  uint32_t entry_cnt, struct sops_insn **out_insns, uint32_t *out_cnt)
+			  uint32_t entry_cnt, bool jit, struct sops_insn **out_insns, uint32_t *out_cnt)
 {
 	const struct sops_insn *insns = prog->insns;
-	uint32_t n = prog->insn_cnt, site_cnt = 0, extra = 0;
+	uint32_t n = prog->insn_cnt, site_cnt = 0, lookups = 0;
+	uint64_t new_len = n;
 	bool *second = NULL, *landing = NULL;
 	uint32_t *newpos = NULL;
 	struct site *sites = NULL;
@@ -148,39 +211,57 @@ int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *c
 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct sops_insn *in = &insns[i];
+		struct site call, *s;
 		struct rt_map *map;
-		struct site *s;
+		uint32_t ld_at = 0;
+		bool ld_dead = false;
 		int len;
 
 		if (second[i] || in->code != OPC_CALL_INSN || in->src_reg != SOPS_CALL_HELPER ||
 		    in->imm != HELPER_MAP_LOOKUP_ELEM)
 			continue;
-		map = map_at_call(insns, i, second, landing, map_of, ctx);
+		map = map_at_call(insns, i, second, landing, map_of, ctx, &ld_at, &ld_dead);
 		if (!map || !map->ops->gen_lookup)
 			continue;
-		if (!(site_cnt & (site_cnt - 1))) { /* grow at powers of two */
-			s = realloc(sites, (site_cnt ? 2 * site_cnt : 1) * sizeof(*sites));
-			if (!s)
-				goto out;
-			sites = s;
-		}
-		s = &sites[site_cnt];
-		len = map->ops->gen_lookup(map, s->seq);
+		len = map->ops->gen_lookup(map, call.seq, jit);
 		if (len <= 0 || len > RT_GEN_LOOKUP_MAX)
 			continue;
+		/* Sites stay in slot order: the lddw lies after the previous call. */
+		if (ld_dead) {
+			s = site_add(&sites, &site_cnt);
+			if (!s)
+				goto out;
+			s->at = ld_at;
+			s->span = 2;
+			new_len -= 2;
+		}
+		s = site_add(&sites, &site_cnt);
+		if (!s)
+			goto out;
 		s->at = i;
+		s->span = 1;
 		s->len = (uint32_t)len;
-		extra += s->len - 1;
-		site_cnt++;
+		memcpy(s->seq, call.seq, (size_t)len * sizeof(*s->seq));
+		if (i + 1 < n)
+			skip_null_test(s, &insns[i + 1], landing[i + 1]);
+		new_len += s->len - 1;
+		lookups++;
 	}
 	err = 0;
-	if (!site_cnt || n + (uint64_t)extra > SOPS_VM_MAX_INSNS)
+	if (!lookups || new_len > SOPS_VM_MAX_INSNS)
 		goto out;
 
-	/* Old slot -> new slot; newpos[n] is the new length. */
+	/* Old slot -> new slot; newpos[n] is the new length. A dropped lddw maps to what follows it. */
 	for (uint32_t i = 0, s = 0, pos = 0; i <= n; i++) {
 		newpos[i] = pos;
-		pos += (s < site_cnt && sites[s].at == i) ? sites[s++].len : 1;
+		if (s < site_cnt && sites[s].at == i) {
+			pos += sites[s].len;
+			for (uint32_t k = 1; k < sites[s].span; k++)
+				newpos[++i] = pos;
+			s++;
+			continue;
+		}
+		pos++;
 	}
 	out = malloc((size_t)newpos[n] * sizeof(*out));
 	if (!out) {
@@ -193,6 +274,7 @@ int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *c
 
 		if (s < site_cnt && sites[s].at == i) {
 			memcpy(o, sites[s].seq, sites[s].len * sizeof(*o));
+			i += sites[s].span - 1;
 			s++;
 			continue;
 		}
@@ -212,7 +294,7 @@ int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *c
 			entries[c] = newpos[entries[c]];
 	*out_insns = out;
 	*out_cnt = newpos[n];
-	prog->inlined_lookups = site_cnt;
+	prog->inlined_lookups = lookups;
 out:
 	free(sites);
 	free(newpos);

@@ -303,8 +303,8 @@ static struct rt_map *lddw_map(void *ctx, const struct sops_insn *ld)
  * the callback slots moved along. *@insns is prog->insns when nothing changed;
  * otherwise *@owned is set and the caller frees it.
  */
-static int engine_insns(struct load_ctx *lc, bool trusted, const struct sops_insn **insns, uint32_t *cnt,
-			struct sops_insn **owned)
+static int engine_insns(struct load_ctx *lc, bool trusted, bool jit, const struct sops_insn **insns,
+			uint32_t *cnt, struct sops_insn **owned)
 {
 	struct sops_prog *prog = lc->prog;
 	uint32_t *entries = NULL;
@@ -322,7 +322,7 @@ static int engine_insns(struct load_ctx *lc, bool trusted, const struct sops_ins
 		for (uint32_t c = 0; c < prog->cb_cnt; c++)
 			entries[c] = prog->cbs[c]->target;
 	}
-	err = rt_inline_map_lookups(prog, lddw_map, lc, entries, prog->cb_cnt, owned, cnt);
+	err = rt_inline_map_lookups(prog, lddw_map, lc, entries, prog->cb_cnt, jit, owned, cnt);
 	if (!err && *owned) {
 		*insns = *owned;
 		for (uint32_t c = 0; c < prog->cb_cnt; c++)
@@ -361,7 +361,7 @@ static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, siz
 	uint32_t cnt;
 	int err;
 
-	err = engine_insns(lc, trusted, &insns, &cnt, &owned);
+	err = engine_insns(lc, trusted, jit, &insns, &cnt, &owned);
 	if (err)
 		return err;
 	lc->base = 0;

@@ -163,10 +163,14 @@ struct rt_map_ops {
 	 * Inline form of bpf_map_lookup_elem for trusted programs (inline.c; the
 	 * kernel's map_gen_lookup): writes at most RT_GEN_LOOKUP_MAX instructions
 	 * that set r0 to the value pointer or 0 from the key pointer in r2, may
-	 * clobber r1-r5, jump only inside themselves and end by falling through.
-	 * Returns their count, or 0 when this map cannot (NULL: never).
+	 * clobber r1-r5 and jump only inside themselves. They end with
+	 * "goto +1; r0 = 0": hits take the goto, misses land on the last slot
+	 * (inline.c may stretch the goto over the program's own NULL test).
+	 * @jit: the JIT will run them; the interpreter pays per instruction, so
+	 * a long sequence may be slower there than the helper call and can
+	 * decline. Returns their count, or 0 when this map cannot (NULL: never).
 	 */
-	int (*gen_lookup)(struct rt_map *map, struct sops_insn *insns);
+	int (*gen_lookup)(struct rt_map *map, struct sops_insn *insns, bool jit);
 
 	/*
 	 * Timers (src/helpers/timer.c): map types that can hold a struct
@@ -179,7 +183,7 @@ struct rt_map_ops {
 	bool (*elem_of)(struct rt_map *map, const void *value, uint32_t *idx);
 	void *(*elem_key)(struct rt_map *map, uint32_t idx, void *buf);
 };
-#define RT_GEN_LOOKUP_MAX 16
+#define RT_GEN_LOOKUP_MAX 64
 
 struct rt_map {
 	struct rt_obj obj;
@@ -332,7 +336,7 @@ typedef struct rt_map *(*rt_lddw_map_fn)(void *ctx, const struct sops_insn *lddw
  * -ENOMEM.
  */
 int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *ctx, uint32_t *entries,
-			  uint32_t entry_cnt, struct sops_insn **out, uint32_t *out_cnt);
+			  uint32_t entry_cnt, bool jit, struct sops_insn **out, uint32_t *out_cnt);
 /* Checked-mode memory hook: [addr, addr+size) is value memory of a map @prog uses. */
 bool rt_prog_mem_ok(void *ctx, uint64_t addr, uint64_t size, bool write);
 /* Whether @map is one @prog declared (helpers validate map arguments of unverified code). */
