@@ -9,9 +9,9 @@
  * (sops_object_load_opts.runtime: its maps created, its programs loaded). The runtime's
  * maps are then filled with the same keys and values as the native tables
  * (bench/maps/maps_native.c). Engines, each its own runtime:
- *   jit         trusted + JIT: array lookups are inlined at load (inline.c)
+ *   jit         trusted + JIT: array and hash lookups are inlined at load (inline.c)
  *   jit-helper  the same, inlining off: every lookup is a helper call
- *   interp      trusted fast interpreter (inlined)
+ *   interp      trusted fast interpreter (arrays inlined, hashes through the helper)
  * Every engine's sum is checked against the native loop's (and the native
  * loops against the sums computed from maps.h) before timing; a difference
  * prints MISMATCH and fails the suite. Times are medians over samples of

@@ -247,14 +247,14 @@ TEST(inline_not_when_map_unknown)
 	run_everywhere(t, other_reg, NINSN(other_reg), 8, 4, &ctx, sizeof(ctx), 1);
 	if (t->failed)
 		return;
-	/* Hash maps have no inline form. */
+	/* Hash maps have no inline form on the interpreter (the helper is faster there). */
 	rt = runtime_for(ENG_TRUSTED_INTERP);
 	T_ASSERT(rt);
 	hfd = sops_map_create(rt, SOPS_BPF_MAP_TYPE_HASH, "h", 4, 8, 4, NULL);
 	T_ASSERT(hfd > 0);
 	T_EQ(sops_map_update_elem(rt, hfd, &key, &val, 0), 0);
 	landing[3].imm = hfd;
-	landing[5] = MOV_REG(0, 0); /* no jump: the map is known, but it is a hash map */
+	landing[5] = MOV_REG(0, 0); /* no jump: the map is known, but it is a hash map, interpreted */
 	pfd = rt_test_load(rt, landing, NINSN(landing), NULL, 0);
 	T_ASSERT(pfd > 0);
 	T_EQ(inlined_of(rt, pfd), 0);

@@ -5,9 +5,13 @@
  * A trusted program (verified, or loaded while the runtime trusts unverified
  * code) that calls bpf_map_lookup_elem on a map whose pointer is known at the
  * call gets the call replaced by the map type's own instruction sequence
- * (rt_map_ops.gen_lookup: for arrays a bounds check and address arithmetic).
+ * (rt_map_ops.gen_lookup: for arrays a bounds check and address arithmetic,
+ * for hash maps on the JIT the hash and the lock-free chain walk).
  * The engines then run plain instructions instead of a helper call and an
  * indirect call through the map's ops.
+ *
+ * The lddw that loads the map goes too when nothing else reads r1 before the
+ * call, and a hit skips the program's own NULL test right after the call.
  *
  * The map is known when the last write of r1 before the call is an lddw of a
  * map (MAP_FD or MAP_IDX) in the same straight-line stretch: between the lddw
