@@ -48,10 +48,11 @@ static int make_map(struct sops_runtime *rt, const struct map_spec *ms)
 	uint64_t v[4] = { 0 };
 
 	for (uint64_t i = 0; fd > 0 && i < ms->entries; i++) {
+		uint64_t key[2] = { i, 0 }; /* up to 16-byte keys: i, then zeros */
 		uint32_t k32 = (uint32_t)i;
 
 		v[0] = i * 10 + 1;
-		if (sops_map_update_elem(rt, fd, ms->key_size == 4 ? (void *)&k32 : (void *)&i, v, 0))
+		if (sops_map_update_elem(rt, fd, ms->key_size == 4 ? (void *)&k32 : (void *)key, v, 0))
 			return -1;
 	}
 	return fd;

@@ -163,7 +163,8 @@ struct rt_map_ops {
 	 * Inline form of bpf_map_lookup_elem for trusted programs (inline.c; the
 	 * kernel's map_gen_lookup): writes at most RT_GEN_LOOKUP_MAX instructions
 	 * that set r0 to the value pointer or 0 from the key pointer in r2, may
-	 * clobber r1-r5 and jump only inside themselves. They end with
+	 * clobber r1-r5 but never read r1 first (the map's lddw may be gone),
+	 * and jump only inside themselves. They end with
 	 * "goto +1; r0 = 0": hits take the goto, misses land on the last slot
 	 * (inline.c may stretch the goto over the program's own NULL test).
 	 * @jit: the JIT will run them; the interpreter pays per instruction, so
