@@ -45,16 +45,25 @@ static int make_map(struct sops_runtime *rt, const struct map_spec *ms)
 {
 	uint32_t max = ms->max_entries ? ms->max_entries : ms->entries;
 	int fd = sops_map_create(rt, ms->type, "m", ms->key_size, ms->value_size, max, NULL);
-	uint64_t v[4] = { 0 };
+	/* Per-CPU maps take every CPU's slot (8-byte stride); all get the same value. */
+	bool percpu = ms->type == SOPS_BPF_MAP_TYPE_PERCPU_HASH || ms->type == SOPS_BPF_MAP_TYPE_PERCPU_ARRAY;
+	uint32_t slot = (ms->value_size + 7) & ~7u, slots = percpu ? rt->nr_cpus : 1;
+	uint64_t *v = calloc(slots, slot);
 
+	if (!v)
+		return -1;
 	for (uint64_t i = 0; fd > 0 && i < ms->entries; i++) {
 		uint64_t key[2] = { i, 0 }; /* up to 16-byte keys: i, then zeros */
 		uint32_t k32 = (uint32_t)i;
 
-		v[0] = i * 10 + 1;
-		if (sops_map_update_elem(rt, fd, ms->key_size == 4 ? (void *)&k32 : (void *)key, v, 0))
-			return -1;
+		for (uint32_t c = 0; c < slots; c++)
+			v[c * slot / 8] = i * 10 + 1;
+		if (sops_map_update_elem(rt, fd, ms->key_size == 4 ? (void *)&k32 : (void *)key, v, 0)) {
+			fd = -1;
+			break;
+		}
 	}
+	free(v);
 	return fd;
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../runtime/gen_insn.h"
 #include "../runtime/rt_internal.h"
 
 #define ARRAY_FLAGS                                                                                \
@@ -214,26 +215,23 @@ static long array_for_each(struct rt_map *map,
 static int array_gen_lookup(struct rt_map *map, struct sops_insn *insns, bool jit)
 {
 	struct rt_array *a = to_array(map);
-	uint64_t base = (uint64_t)(uintptr_t)a->values;
-	struct sops_insn *p = insns;
+	uint32_t to_null, to_out;
+	struct gen g;
 
 	/* The 64-bit compare sign-extends its immediate: keep the bound positive. */
 	if (map->max_entries > INT32_MAX || a->elem_size > INT32_MAX)
 		return 0;
-	*p++ = (struct sops_insn){ .code = 0x61, .dst_reg = 0, .src_reg = 2 }; /* r0 = *(u32 *)(r2 + 0) */
-	*p++ = (struct sops_insn){ .code = 0x35, .dst_reg = 0, .off = 5,
-				   .imm = (int32_t)map->max_entries }; /* if r0 >= max goto null */
-	if (!(a->elem_size & (a->elem_size - 1)))
-		*p++ = (struct sops_insn){ .code = 0x67, .dst_reg = 0,
-					   .imm = __builtin_ctz(a->elem_size) }; /* r0 <<= log2(size) */
-	else
-		*p++ = (struct sops_insn){ .code = 0x27, .dst_reg = 0, .imm = (int32_t)a->elem_size };
-	*p++ = (struct sops_insn){ .code = 0x18, .dst_reg = 1, .imm = (int32_t)(uint32_t)base };
-	*p++ = (struct sops_insn){ .imm = (int32_t)(uint32_t)(base >> 32) }; /* r1 = values */
-	*p++ = (struct sops_insn){ .code = 0x0f, .dst_reg = 0, .src_reg = 1 }; /* r0 += r1 */
-	*p++ = (struct sops_insn){ .code = 0x05, .off = 1 };                   /* goto out */
-	*p++ = (struct sops_insn){ .code = 0xb7, .dst_reg = 0, .imm = 0 };      /* null: r0 = 0 */
-	return (int)(p - insns);
+	gen_init(&g, insns, RT_GEN_LOOKUP_MAX);
+	gen_ldx(&g, OPC_W, 0, 2, 0); /* r0 = *(u32 *)key */
+	to_null = gen_jmp_imm(&g, OPC_JGE, 0, (int32_t)map->max_entries);
+	gen_mul_imm(&g, 0, a->elem_size);
+	gen_lddw(&g, 1, (uint64_t)(uintptr_t)a->values);
+	gen_alu64_reg(&g, OPC_ADD, 0, 1);
+	to_out = gen_jmp_imm(&g, OPC_JA, 0, 0);
+	gen_land(&g, to_null);
+	gen_alu64_imm(&g, OPC_MOV, 0, 0);
+	gen_land(&g, to_out);
+	return gen_done(&g);
 }
 
 static uint32_t array_elem_cnt(struct rt_map *map)

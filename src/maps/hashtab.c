@@ -701,7 +701,7 @@ static void gen_hash(struct gen *g, const struct rt_htab *h, uint32_t len)
 static int htab_gen_lookup(struct rt_map *map, struct sops_insn *insns, bool jit)
 {
 	struct rt_htab *h = to_htab(map);
-	uint32_t ks = map->key_size, again, loop, to_end, to_found, to_again, to_null;
+	uint32_t ks = map->key_size, again, loop, to_end, to_found, to_null, to_out;
 	uint8_t size = ks == 8 ? OPC_DW : OPC_W;
 	struct gen g;
 
@@ -729,9 +729,8 @@ static int htab_gen_lookup(struct rt_map *map, struct sops_insn *insns, bool jit
 	gen_jmp_imm(&g, OPC_JA, 0, 0);
 	gen_back_to(&g, loop);
 	gen_land(&g, to_end);
-	to_again = gen_jmp_reg(&g, OPC_JNE, 0, 4);
+	gen_jmp_reg(&g, OPC_JNE, 0, 4);
 	gen_back_to(&g, again);
-	(void)to_again;
 	to_null = gen_jmp_imm(&g, OPC_JA, 0, 0);
 	gen_land(&g, to_found);
 	if (h->lru) {
@@ -746,10 +745,10 @@ static int htab_gen_lookup(struct rt_map *map, struct sops_insn *insns, bool jit
 	gen_mul_imm(&g, 0, h->value_stride);
 	gen_lddw(&g, 1, (uint64_t)(uintptr_t)h->values);
 	gen_alu64_reg(&g, OPC_ADD, 0, 1);
-	gen_jmp_imm(&g, OPC_JA, 0, 0);
-	g.insns[g.cnt - 1].off = 1; /* over the null path */
+	to_out = gen_jmp_imm(&g, OPC_JA, 0, 0);
 	gen_land(&g, to_null);
 	gen_alu64_imm(&g, OPC_MOV, 0, 0);
+	gen_land(&g, to_out);
 	return gen_done(&g);
 }
 
