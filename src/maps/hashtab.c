@@ -66,7 +66,7 @@ struct htab_elem {
 	char key[] __attribute__((aligned(8)));
 };
 
-/* Chain heads alone, 8 bytes each: the array lookups walk stays small. */
+/* Chain heads alone, 8 bytes each: the array that lookups walk stays small. */
 struct bucket {
 	_Atomic uintptr_t head;
 };
