@@ -3,8 +3,8 @@
  * test_jit.c - the x86-64 JIT beyond plain semantics (which the conformance
  * suite and test_jit_diff.c cover): the code it emits, the native calling
  * contract (callee-saved registers, stack alignment at helper calls), the
- * stops (call depth, callx to an unknown id), W^X, constant blinding, perf
- * map entries, and compile time.
+ * stops (call depth, callx to an unknown id), W^X, image placement near the
+ * library, constant blinding, perf map entries, and compile time.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -115,6 +115,42 @@ TEST(jit_code_short_forms)
 	T_ASSERT(size <= 2 + 3 + 4 + 3 + 2 + 1);
 	T_EQ(sops_vm__exec(vm, 100, 0), 5050);
 	sops_vm__free(vm);
+}
+
+static bool within_2g(uintptr_t a, uintptr_t b)
+{
+	return (a > b ? a - b : b - a) < (1ul << 31);
+}
+
+/*
+ * Images land within rel32 reach of the library (jit_mem.c), also many at
+ * once (a plain mmap hint would place only the first one there); an
+ * allocation with no usable target or one too low to place below still
+ * succeeds, anywhere.
+ */
+TEST(jit_placement_near_library)
+{
+	struct sops_vm_opts opts = { .engine = SOPS_ENGINE_JIT };
+	uintptr_t lib = (uintptr_t)sops_vm__create;
+	struct sops_vm *vm[64];
+	int near = 0;
+	void *mem;
+
+	for (int i = 0; i < 64; i++) {
+		T_EQ(jit_make("mov %r0, 7\nexit\n", &opts, &vm[i]), 0);
+		near += within_2g((uintptr_t)sops_vm__jit_image(vm[i], NULL), lib);
+		T_EQ(sops_vm__exec(vm[i], 0, 0), 7);
+	}
+	for (int i = 0; i < 64; i++)
+		sops_vm__free(vm[i]);
+	/* The window is hundreds of MiB of mostly free address space: all 64 fit. */
+	T_EQ(near, 64);
+	for (uintptr_t target = 0; target < 2; target++) {
+		mem = jit_mem_alloc(4096, target ? (const void *)(uintptr_t)0x10000 : NULL);
+		T_ASSERT(mem);
+		memset(mem, 0xc3, 4096);
+		jit_mem_free(mem, 4096);
+	}
 }
 
 /* The image's pages are read+exec, never writable. */

@@ -1143,13 +1143,13 @@ static void swap_offsets(struct jit_ctx *ctx)
 		ctx->funcs[f].prev_entry = ctx->funcs[f].entry;
 }
 
-/* A host function the image calls, to place the image near it (or NULL). */
-static const void *first_call_target(const struct sops_vm *vm)
+/* Where to place the image (jit_mem.c): near a host function it calls, else near this library. */
+static const void *placement_target(const struct sops_vm *vm)
 {
 	for (size_t i = 0; vm->call_fn && i < vm->insn_cnt; i++)
 		if (vm->call_fn[i])
 			return vm->call_fn[i];
-	return NULL;
+	return (const void *)(uintptr_t)jit_compile;
 }
 
 static void perf_entries(struct jit_ctx *ctx, const struct jit_opts *opts, const struct jit_image *img)
@@ -1210,7 +1210,7 @@ int jit_compile(const struct sops_vm *vm, const struct jit_opts *opts, struct so
 	ctx.cap = n * JIT_MAX_INSN_BYTES + (ctx.func_cnt + 1) * JIT_MAX_PROLOGUE_BYTES +
 		  (ctx.native ? jit_entry_spill_max(ctx.native) : 0);
 	map_size = jit_mem_round(ctx.cap);
-	ctx.base = jit_mem_alloc(map_size, first_call_target(vm));
+	ctx.base = jit_mem_alloc(map_size, placement_target(vm));
 	if (!ctx.base) {
 		err = log_err(log, -ENOMEM, "jit: cannot map %zu bytes", map_size);
 		goto out;
