@@ -143,8 +143,15 @@ TEST(jit_placement_near_library)
 	}
 	for (int i = 0; i < 64; i++)
 		sops_vm__free(vm[i]);
-	/* The window is hundreds of MiB of mostly free address space: all 64 fit. */
-	T_EQ(near, 64);
+	/*
+	 * The window is hundreds of MiB of mostly free address space: all 64 fit.
+	 * A library in the low 4.5 GiB (a non-PIE executable) is not placed below.
+	 */
+	if (lib > (5ul << 30))
+		T_EQ(near, 64);
+	else
+		printf("INFO jit_placement_near_library: library at %#lx, too low to place images below\n",
+		       (unsigned long)lib);
 	for (uintptr_t target = 0; target < 2; target++) {
 		mem = jit_mem_alloc(4096, target ? (const void *)(uintptr_t)0x10000 : NULL);
 		T_ASSERT(mem);

@@ -21,7 +21,8 @@
  * instead probes a few pseudo-random page-aligned spots in a window below
  * @near with MAP_FIXED_NOREPLACE (which never replaces a mapping; kernels
  * before 4.17 treat it as a hint, and a reply elsewhere is given back), then
- * takes any address. No state is kept between calls.
+ * takes any address. No state is kept between calls. A target in the low
+ * 4.5 GiB (a non-PIE executable) leaves no room below: any address then.
  */
 #include <errno.h>
 #include <stdint.h>
