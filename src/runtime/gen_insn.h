@@ -78,13 +78,15 @@ static inline void gen_st_imm(struct gen *g, uint8_t size, uint8_t dst, int16_t 
 	gen_emit(g, OPC_ST | OPC_MEM | size, dst, 0, off, imm);
 }
 
-/* dst *= factor, as a shift when it is a power of two. */
+/* dst *= factor, as a shift when it is a power of two; the immediate is signed, so larger factors refuse. */
 static inline void gen_mul_imm(struct gen *g, uint8_t dst, uint32_t factor)
 {
 	if (factor && !(factor & (factor - 1)))
 		gen_alu64_imm(g, OPC_LSH, dst, __builtin_ctz(factor));
-	else
+	else if (factor <= INT32_MAX)
 		gen_alu64_imm(g, OPC_MUL, dst, (int32_t)factor);
+	else
+		g->overflow = true;
 }
 
 /* A forward jump (64-bit compare with imm, or JA with op OPC_JA): returns its slot for gen_land(). */

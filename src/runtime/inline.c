@@ -43,7 +43,15 @@ struct site {
 	uint32_t at;   /* first old slot */
 	uint32_t span; /* old slots replaced: 1 (call) or 2 (lddw) */
 	uint32_t len;  /* new slots */
-	struct sops_insn seq[RT_GEN_LOOKUP_MAX];
+	uint32_t seq;  /* where they start in the sequence buffer */
+};
+
+/* Growable arrays of the rewrite: the sites and, back to back, their sequences. */
+struct rewrite {
+	struct site *sites;
+	uint32_t site_cnt, site_cap;
+	struct sops_insn *seqs;
+	uint32_t seq_cnt, seq_cap;
 };
 
 /* The slot a jump, local call or lddw FUNC at @i leads to, or -1 when @in has none. */
@@ -134,32 +142,48 @@ static struct rt_map *map_at_call(const struct sops_insn *insns, uint32_t at, co
  * stretch the goto over that test too: a hit then skips a compare it would
  * always fail.
  */
-static void skip_null_test(struct site *s, const struct sops_insn *next, bool next_lands)
+static void skip_null_test(struct sops_insn *seq, uint32_t len, const struct sops_insn *next, bool next_lands)
 {
-	const struct sops_insn *ja = &s->seq[s->len - 2], *zero = &s->seq[s->len - 1];
+	struct sops_insn *ja, *zero;
 
-	if (s->len < 2 || next_lands || next->code != (OPC_JMP | OPC_JEQ | OPC_K) || next->dst_reg != 0 ||
+	if (len < 2 || next_lands || next->code != (OPC_JMP | OPC_JEQ | OPC_K) || next->dst_reg != 0 ||
 	    next->imm != 0)
 		return;
+	ja = &seq[len - 2];
+	zero = &seq[len - 1];
 	if (ja->code != (OPC_JMP | OPC_JA) || ja->off != 1 || zero->code != (OPC_ALU64 | OPC_MOV | OPC_K) ||
 	    zero->dst_reg != 0 || zero->imm != 0)
 		return;
-	s->seq[s->len - 2].off = 2;
+	ja->off = 2;
 }
 
-/* A new site slot in *@sites (grown at powers of two), or NULL. */
-static struct site *site_add(struct site **sites, uint32_t *cnt)
+/* Doubles *@arr (of @size-byte items) until it holds @need; -ENOMEM leaves it as it was. */
+static int grow(void **arr, uint32_t *cap, uint32_t need, size_t size)
+{
+	uint32_t n = *cap ? *cap : 16;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	p = realloc(*arr, (size_t)n * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
+/* Appends a site; NULL when out of memory. */
+static struct site *site_add(struct rewrite *rw, uint32_t at, uint32_t span, uint32_t len, uint32_t seq)
 {
 	struct site *s;
 
-	if (!(*cnt & (*cnt - 1))) {
-		s = realloc(*sites, (*cnt ? 2 * *cnt : 1) * sizeof(**sites));
-		if (!s)
-			return NULL;
-		*sites = s;
-	}
-	s = &(*sites)[(*cnt)++];
-	memset(s, 0, offsetof(struct site, seq));
+	if (grow((void **)&rw->sites, &rw->site_cap, rw->site_cnt + 1, sizeof(*rw->sites)))
+		return NULL;
+	s = &rw->sites[rw->site_cnt++];
+	*s = (struct site){ .at = at, .span = span, .len = len, .seq = seq };
 	return s;
 }
 
@@ -184,11 +208,11 @@ int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *c
 			  uint32_t entry_cnt, bool jit, struct sops_insn **out_insns, uint32_t *out_cnt)
 {
 	const struct sops_insn *insns = prog->insns;
-	uint32_t n = prog->insn_cnt, site_cnt = 0, lookups = 0;
+	uint32_t n = prog->insn_cnt, lookups = 0;
 	uint64_t new_len = n;
+	struct rewrite rw = { 0 };
 	bool *second = NULL, *landing = NULL;
 	uint32_t *newpos = NULL;
-	struct site *sites = NULL;
 	struct sops_insn *out = NULL;
 	int err = -ENOMEM;
 
@@ -215,7 +239,7 @@ int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *c
 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct sops_insn *in = &insns[i];
-		struct site call, *s;
+		struct sops_insn *seq;
 		struct rt_map *map;
 		uint32_t ld_at = 0;
 		bool ld_dead = false;
@@ -227,28 +251,23 @@ int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *c
 		map = map_at_call(insns, i, second, landing, map_of, ctx, &ld_at, &ld_dead);
 		if (!map || !map->ops->gen_lookup)
 			continue;
-		len = map->ops->gen_lookup(map, call.seq, jit);
+		if (grow((void **)&rw.seqs, &rw.seq_cap, rw.seq_cnt + RT_GEN_LOOKUP_MAX, sizeof(*rw.seqs)))
+			goto out;
+		seq = rw.seqs + rw.seq_cnt;
+		len = map->ops->gen_lookup(map, seq, jit);
 		if (len <= 0 || len > RT_GEN_LOOKUP_MAX)
 			continue;
-		/* Sites stay in slot order: the lddw lies after the previous call. */
-		if (ld_dead) {
-			s = site_add(&sites, &site_cnt);
-			if (!s)
-				goto out;
-			s->at = ld_at;
-			s->span = 2;
-			new_len -= 2;
-		}
-		s = site_add(&sites, &site_cnt);
-		if (!s)
-			goto out;
-		s->at = i;
-		s->span = 1;
-		s->len = (uint32_t)len;
-		memcpy(s->seq, call.seq, (size_t)len * sizeof(*s->seq));
 		if (i + 1 < n)
-			skip_null_test(s, &insns[i + 1], landing[i + 1]);
-		new_len += s->len - 1;
+			skip_null_test(seq, (uint32_t)len, &insns[i + 1], landing[i + 1]);
+		/* Sites stay in slot order: the lddw lies after the previous call. */
+		if (ld_dead && !site_add(&rw, ld_at, 2, 0, 0))
+			goto out;
+		if (!site_add(&rw, i, 1, (uint32_t)len, rw.seq_cnt))
+			goto out;
+		rw.seq_cnt += (uint32_t)len;
+		new_len += (uint64_t)len - 1;
+		if (ld_dead)
+			new_len -= 2;
 		lookups++;
 	}
 	err = 0;
@@ -258,9 +277,9 @@ int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *c
 	/* Old slot -> new slot; newpos[n] is the new length. A dropped lddw maps to what follows it. */
 	for (uint32_t i = 0, s = 0, pos = 0; i <= n; i++) {
 		newpos[i] = pos;
-		if (s < site_cnt && sites[s].at == i) {
-			pos += sites[s].len;
-			for (uint32_t k = 1; k < sites[s].span; k++)
+		if (s < rw.site_cnt && rw.sites[s].at == i) {
+			pos += rw.sites[s].len;
+			for (uint32_t k = 1; k < rw.sites[s].span; k++)
 				newpos[++i] = pos;
 			s++;
 			continue;
@@ -276,9 +295,9 @@ int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *c
 		struct sops_insn *o = &out[newpos[i]];
 		int64_t t;
 
-		if (s < site_cnt && sites[s].at == i) {
-			memcpy(o, sites[s].seq, sites[s].len * sizeof(*o));
-			i += sites[s].span - 1;
+		if (s < rw.site_cnt && rw.sites[s].at == i) {
+			memcpy(o, rw.seqs + rw.sites[s].seq, rw.sites[s].len * sizeof(*o));
+			i += rw.sites[s].span - 1;
 			s++;
 			continue;
 		}
@@ -300,7 +319,8 @@ int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *c
 	*out_cnt = newpos[n];
 	prog->inlined_lookups = lookups;
 out:
-	free(sites);
+	free(rw.sites);
+	free(rw.seqs);
 	free(newpos);
 	free(landing);
 	free(second);
