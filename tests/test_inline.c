@@ -35,14 +35,33 @@ static struct sops_runtime *runtime_for(int eng)
 }
 
 /*
- * The map a test program looks up in; keys 0..entries-1 hold value i * 10 + 1.
- * 8-byte keys are i | i << 40 (both halves matter), longer ones i then zeros.
+ * The map a test program looks up in; keys 0..entries-1 hold value i * 10 + 1,
+ * key i being key_bytes(i).
  */
 struct map_spec {
 	enum sops_bpf_map_type type;
 	uint32_t key_size, value_size, entries;
 	uint32_t max_entries; /* 0: entries */
 };
+
+/*
+ * Key number @i as @ks bytes: 4-byte keys are i; others the low bytes of
+ * i | i << 40 with the last byte also mixed with i (for ks >= 3), so that
+ * both ends of every key size matter.
+ */
+static void key_bytes(uint64_t i, uint32_t ks, uint8_t *buf)
+{
+	uint64_t pat = i | i << 40;
+
+	memset(buf, 0, ks);
+	if (ks == 4) {
+		memcpy(buf, &(uint32_t){ (uint32_t)i }, 4);
+		return;
+	}
+	memcpy(buf, &pat, ks < 8 ? ks : 8);
+	if (ks >= 3)
+		buf[ks - 1] ^= (uint8_t)(i * 7 + 1);
+}
 
 static int make_map(struct sops_runtime *rt, const struct map_spec *ms)
 {
@@ -56,12 +75,12 @@ static int make_map(struct sops_runtime *rt, const struct map_spec *ms)
 	if (!v)
 		return -1;
 	for (uint64_t i = 0; fd > 0 && i < ms->entries; i++) {
-		uint64_t key[2] = { ms->key_size == 8 ? i | i << 40 : i, 0 };
-		uint32_t k32 = (uint32_t)i;
+		uint8_t key[64];
 
+		key_bytes(i, ms->key_size, key);
 		for (uint32_t c = 0; c < slots; c++)
 			v[c * slot / 8] = i * 10 + 1;
-		if (sops_map_update_elem(rt, fd, ms->key_size == 4 ? (void *)&k32 : (void *)key, v, 0)) {
+		if (sops_map_update_elem(rt, fd, key, v, 0)) {
 			fd = -1;
 			break;
 		}
@@ -97,7 +116,7 @@ static uint32_t inlined_of(struct sops_runtime *rt, int fd)
 static void run_on_engines(struct test_ctx *t, struct sops_insn *insns, size_t cnt, const struct map_spec *ms,
 			   void *ctx, uint32_t ctx_size, uint32_t want_interp, uint32_t want_jit)
 {
-	uint8_t first[256], now[256];
+	uint8_t first[512], now[512];
 	uint32_t first_ret = 0;
 	/* Checked callbacks cannot reach the test run's ctx (docs/runtime.md): trusted engines only. */
 	int e0 = want_interp & CB_PROG ? ENG_TRUSTED_INTERP : ENG_CHECKED;
@@ -341,68 +360,122 @@ TEST(inline_drops_dead_map_lddw)
 }
 
 /*
- * A loop over 8 keys held in ctx (key size @ks): (sum + value or 1000) * 3,
- * stored after the keys at offset 64.
+ * A loop over 8 keys held in ctx, one per 32-byte slot: (sum + value or
+ * 1000) * 3, stored after the keys at offset 256.
  */
-static void hash_loop_prog(struct sops_insn *p, uint32_t ks)
-{
-	struct sops_insn prog[] = {
-		MOV_REG(6, 1), MOV_IMM(7, 0), MOV_IMM(8, 0),
-		/* 3: */ MOV_REG(2, 6), MOV_REG(3, 7), LSH_IMM(3, ks == 8 ? 3 : 2), ADD_REG(2, 3),
-		/* 7: */ LD_MAP(1, 0x7777), CALL(1),
-		/* 10: */ JEQ_IMM(0, 0, 3), LDX_DW(1, 0, 0), ADD_REG(8, 1), JA(1),
-		/* 14: */ ADD_IMM(8, 1000),
-		/* 15: */ MUL_IMM(8, 3), ADD_IMM(7, 1), JLT_IMM(7, 8, -15),
-		/* 18: */ STX_DW(6, 8, 64), MOV_REG(0, 8), EXIT(),
-	};
+static const struct sops_insn hash_loop_prog[] = {
+	MOV_REG(6, 1), MOV_IMM(7, 0), MOV_IMM(8, 0),
+	/* 3: */ MOV_REG(2, 6), MOV_REG(3, 7), LSH_IMM(3, 5), ADD_REG(2, 3),
+	/* 7: */ LD_MAP(1, 0x7777), CALL(1),
+	/* 10: */ JEQ_IMM(0, 0, 3), LDX_DW(1, 0, 0), ADD_REG(8, 1), JA(1),
+	/* 14: */ ADD_IMM(8, 1000),
+	/* 15: */ MUL_IMM(8, 3), ADD_IMM(7, 1), JLT_IMM(7, 8, -15),
+	/* 18: */ STX_DW(6, 8, 256), MOV_REG(0, 8), EXIT(),
+};
 
-	memcpy(p, prog, sizeof(prog));
-}
-#define HASH_LOOP_LEN 21
-
-/* Hash and LRU maps, 4- and 8-byte keys: hits, misses and chains agree with the helper. */
+/*
+ * Hash and LRU maps, every key size the JIT inlines (1 to 32 bytes: the 4-
+ * and 8-byte forms, and the piecewise hash and compare of the others): hits,
+ * misses and chains agree with the helper.
+ */
 TEST(inline_hash_lookups_match_helper)
 {
 	static const enum sops_bpf_map_type types[] = { SOPS_BPF_MAP_TYPE_HASH, SOPS_BPF_MAP_TYPE_LRU_HASH };
-	static const uint64_t keys[8] = { 0, 1, 299, 300, 77, 0xfffffffe, 150, 5 };
-	uint64_t want = 0;
+	static const uint32_t sizes[] = { 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 20, 31, 32 };
 
-	for (int i = 0; i < 8; i++)
-		want = (want + (keys[i] < 300 ? keys[i] * 10 + 1 : 1000)) * 3;
 	for (size_t ti = 0; ti < 2; ti++) {
-		for (uint32_t ks = 4; ks <= 8; ks += 4) {
-			/* 300 keys in a map of 512: chains are common (and values 24 bytes: a multiply). */
-			struct map_spec ms = { types[ti], ks, ti ? 8 : 24, 300, 512 };
-			struct sops_insn p[HASH_LOOP_LEN];
-			uint64_t ctx[9] = { 0 };
+		for (size_t si = 0; si < NINSN(sizes); si++) {
+			uint32_t ks = sizes[si], n = ks == 1 ? 200 : 300;
+			/* n keys in a map of 512: chains are common (and values 24 bytes: a multiply). */
+			struct map_spec ms = { types[ti], ks, ti ? 8 : 24, n, 512 };
+			uint64_t keys[8] = { 0, 1, n - 1, n, 77, n + 7, n / 2, 5 };
+			struct sops_insn p[NINSN(hash_loop_prog)];
+			uint8_t ctx[264] = { 0 };
+			uint64_t want = 0, out;
 
 			for (int i = 0; i < 8; i++) {
-				if (ks == 8)
-					ctx[i] = keys[i] | keys[i] << 40;
-				else
-					((uint32_t *)ctx)[i] = (uint32_t)keys[i];
+				key_bytes(keys[i], ks, ctx + 32 * i);
+				want = (want + (keys[i] < n ? keys[i] * 10 + 1 : 1000)) * 3;
 			}
-			if (ks == 8) /* misses that differ from a present key in one half only */
-				ctx[3] = 77 | 78ull << 40, ctx[5] = 77ull << 40 | 5;
-			hash_loop_prog(p, ks);
-			run_on_engines(t, p, HASH_LOOP_LEN, &ms, ctx, sizeof(ctx), 0, 1);
-			if (t->failed)
+			if (ks >= 3) { /* slot 5: key 77 with its last byte changed, a miss */
+				key_bytes(77, ks, ctx + 32 * 5);
+				ctx[32 * 5 + ks - 1] ^= 0x80;
+			}
+			memcpy(p, hash_loop_prog, sizeof(p));
+			run_on_engines(t, p, NINSN(p), &ms, ctx, sizeof(ctx), 0, 1);
+			if (t->failed) {
+				printf("  (%s map, %u-byte keys)\n", ti ? "LRU" : "hash", ks);
 				return;
-			T_EQ(ctx[8], want);
+			}
+			memcpy(&out, ctx + 256, 8);
+			T_EQ(out, want);
 		}
 	}
 }
 
-/* Other key sizes and per-CPU hash maps keep the helper call on the JIT too. */
+/*
+ * Every byte of the key is compared: in a map of one entry (two buckets),
+ * keys that differ from the stored one in a single byte (first, middle or
+ * last piece) often share its bucket, and must all miss.
+ */
+TEST(inline_hash_compares_every_byte)
+{
+	static const uint32_t sizes[] = { 2, 3, 4, 5, 6, 7, 8, 12, 16, 20, 31, 32 };
+	/* ctx: the key (32 bytes), then the value found or -1. */
+	struct sops_insn p[] = {
+		MOV_REG(6, 1), MOV_REG(2, 1), LD_MAP(1, 0x7777), CALL(1), MOV_IMM(1, -1), JEQ_IMM(0, 0, 1),
+		LDX_DW(1, 0, 0), STX_DW(6, 1, 32), MOV_IMM(0, 0), EXIT(),
+	};
+
+	if (!sops_jit_available())
+		T_SKIP("no JIT");
+	for (size_t si = 0; si < NINSN(sizes); si++) {
+		uint32_t ks = sizes[si], ret;
+		struct map_spec ms = { SOPS_BPF_MAP_TYPE_HASH, ks, 8, 1, 1 };
+		struct sops_runtime *rt = runtime_for(ENG_TRUSTED_JIT);
+		uint8_t ctx[40];
+		uint64_t out;
+		int mfd, pfd;
+
+		T_ASSERT(rt);
+		mfd = make_map(rt, &ms); /* key_bytes(0) -> 1 */
+		T_ASSERT(mfd > 0);
+		p[2].imm = mfd;
+		pfd = rt_test_load(rt, p, NINSN(p), NULL, 0);
+		T_ASSERT(pfd > 0);
+		T_EQ(inlined_of(rt, pfd), 1);
+		for (uint32_t at = 0; at < 3; at++) {
+			uint32_t byte = at == 0 ? 0 : at == 1 ? ks / 2 : ks - 1;
+
+			for (uint32_t flip = 0; flip <= 16; flip++) {
+				memset(ctx, 0, sizeof(ctx));
+				key_bytes(0, ks, ctx);
+				ctx[byte] ^= (uint8_t)flip;
+				T_EQ(rt_test_run(rt, pfd, ctx, sizeof(ctx), &ret), 0);
+				memcpy(&out, ctx + 32, 8);
+				if (out != (flip ? (uint64_t)-1 : 1))
+					T_FAIL("%u-byte key, byte %u ^ %u: found %#llx", ks, byte, flip,
+					       (unsigned long long)out);
+			}
+		}
+		sops_close(rt, pfd);
+		sops_close(rt, mfd);
+		sops_runtime__free(rt);
+	}
+}
+
+/* Keys over 32 bytes and per-CPU hash maps keep the helper call on the JIT too. */
 TEST(inline_hash_declines)
 {
 	static const struct map_spec specs[] = {
-		{ SOPS_BPF_MAP_TYPE_HASH, 12, 8, 10, 0 },
+		{ SOPS_BPF_MAP_TYPE_HASH, 33, 8, 10, 0 },
 		{ SOPS_BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 10, 0 },
 	};
+	/* The key: 40 bytes on the stack, 3 then zeros (a hit for 4-byte keys). */
 	struct sops_insn p[] = {
-		ST_DW(10, -16, 3), ST_DW(10, -8, 0), MOV_REG(2, 10), ADD_IMM(2, -16), LD_MAP(1, 0x7777), CALL(1),
-		JEQ_IMM(0, 0, 1), LDX_DW(0, 0, 0), EXIT(),
+		ST_DW(10, -40, 3), ST_DW(10, -32, 0), ST_DW(10, -24, 0), ST_DW(10, -16, 0), ST_DW(10, -8, 0),
+		MOV_REG(2, 10), ADD_IMM(2, -40), LD_MAP(1, 0x7777), CALL(1), JEQ_IMM(0, 0, 1), LDX_DW(0, 0, 0),
+		EXIT(),
 	};
 
 	for (size_t i = 0; i < NINSN(specs); i++) {

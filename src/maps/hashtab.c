@@ -21,7 +21,7 @@
  * can allow exactly that block and a wild write cannot corrupt chain links.
  *
  * Trusted programs run on the JIT get the lookup inlined (htab_gen_lookup
- * below, for 4- and 8-byte keys): the same hash and walk as instructions.
+ * below, for keys of up to 32 bytes): the same hash and walk as instructions.
  *
  * LRU: the pool has exactly max_entries elements. When it is empty, an update
  * evicts with a CLOCK sweep (second chance): lookups set a reference bit, the
@@ -648,26 +648,70 @@ static bool htab_mem_ok(struct rt_map *map, uint64_t addr, uint64_t size, bool w
 
 /* --- inline lookup (inline.c) --- */
 
+#define INLINE_KEY_MAX 32 /* longer keys: the hash alone outweighs the helper call */
+
+/* BPF load size of a piece of @bytes (8, 4, 2 or 1). */
+static uint8_t piece_opc(uint32_t bytes)
+{
+	return bytes == 8 ? OPC_DW : bytes == 4 ? OPC_W : bytes == 2 ? OPC_H : OPC_B;
+}
+
+/* The next piece of a key with @rem bytes left, in htab_hash()'s order: words, then 4, 2, 1. */
+static uint32_t piece_len(uint32_t rem)
+{
+	return rem >= 8 ? 8 : rem & 4 ? 4 : rem & 2 ? 2 : 1;
+}
+
+/* mix() on r3, r4 scratch. */
+static void gen_mix(struct gen *g)
+{
+	static const uint64_t mul[2] = { 0xff51afd7ed558ccdULL, 0xc4ceb9fe1a85ec53ULL };
+
+	for (int i = 0; i < 3; i++) {
+		gen_alu64_reg(g, OPC_MOV, 4, 3);
+		gen_alu64_imm(g, OPC_RSH, 4, 33);
+		gen_alu64_reg(g, OPC_XOR, 3, 4);
+		if (i < 2) {
+			gen_lddw(g, 4, mul[i]);
+			gen_alu64_reg(g, OPC_MUL, 3, 4);
+		}
+	}
+}
+
 /*
- * Emits htab_hash() for a 4- or 8-byte key held in r2, leaving the hash in
- * r3 (zero-extended) and clobbering r4. Must compute exactly what the C
- * function does: the inline lookup walks the chains the C updates built.
+ * Emits htab_hash(), leaving the hash in r3 (zero-extended); clobbers r1 and
+ * r4. 4- and 8-byte keys arrive as a value in r2, longer or odd ones as a
+ * pointer in r2 (kept). Must compute exactly what the C function does: the
+ * inline lookup walks the chains the C updates built.
  */
 static void gen_hash(struct gen *g, const struct rt_htab *h, uint32_t len)
 {
-	static const uint64_t mix_mul[2] = { 0xff51afd7ed558ccdULL, 0xc4ceb9fe1a85ec53ULL };
+	uint32_t off = 0, shift = 0;
 
 	gen_lddw(g, 3, h->seed ^ len);
-	gen_alu64_reg(g, OPC_XOR, 3, 2); /* acc ^ key */
-	if (len == 8) {                  /* mix() */
-		for (int i = 0; i < 3; i++) {
-			gen_alu64_reg(g, OPC_MOV, 4, 3);
-			gen_alu64_imm(g, OPC_RSH, 4, 33);
+	if (len == 4 || len == 8) {
+		gen_alu64_reg(g, OPC_XOR, 3, 2); /* acc ^ key */
+		if (len == 8)
+			gen_mix(g);
+	} else {
+		for (; len - off >= 8; off += 8) {
+			gen_ldx(g, OPC_DW, 4, 2, (int16_t)off);
 			gen_alu64_reg(g, OPC_XOR, 3, 4);
-			if (i < 2) {
-				gen_lddw(g, 4, mix_mul[i]);
-				gen_alu64_reg(g, OPC_MUL, 3, 4);
+			gen_mix(g);
+		}
+		if (off < len) { /* the tail, little-endian pieces into r1 */
+			for (uint32_t n; off < len; off += n, shift += 8 * n) {
+				n = piece_len(len - off);
+				gen_ldx(g, piece_opc(n), shift ? 4 : 1, 2, (int16_t)off);
+				if (shift) {
+					gen_alu64_imm(g, OPC_LSH, 4, (int32_t)shift);
+					gen_alu64_reg(g, OPC_OR, 1, 4);
+				}
 			}
+			gen_alu64_reg(g, OPC_XOR, 3, 1);
+			gen_lddw(g, 4, 0x9e3779b97f4a7c15ULL);
+			gen_alu64_reg(g, OPC_XOR, 3, 4);
+			gen_mix(g);
 		}
 	}
 	/* fold64() */
@@ -680,20 +724,46 @@ static void gen_hash(struct gen *g, const struct rt_htab *h, uint32_t len)
 }
 
 /*
+ * The key compare of the walk at element r0: 4- and 8-byte keys against the
+ * value in r2 (one jump to @to_found), others piece by piece against the
+ * pointer in r2 with r1/r3 (each mismatch jumps to the walk's next step,
+ * collected in @miss).
+ */
+static uint32_t gen_key_compare(struct gen *g, uint32_t len, uint32_t *miss, uint32_t *miss_cnt)
+{
+	int16_t key = offsetof(struct htab_elem, key);
+
+	*miss_cnt = 0;
+	if (len == 4 || len == 8) {
+		gen_ldx(g, piece_opc(len), 1, 0, key);
+		return gen_jmp_reg(g, OPC_JEQ, 1, 2);
+	}
+	for (uint32_t off = 0, n; off < len; off += n) {
+		n = piece_len(len - off);
+		gen_ldx(g, piece_opc(n), 1, 0, (int16_t)(key + off));
+		gen_ldx(g, piece_opc(n), 3, 2, (int16_t)off);
+		miss[(*miss_cnt)++] = gen_jmp_reg(g, OPC_JNE, 1, 3);
+	}
+	return gen_jmp_imm(g, OPC_JA, 0, 0);
+}
+
+/*
  * lookup_nulls() and htab_lookup() as instructions, for HASH and LRU_HASH
- * maps with 4- or 8-byte keys (other sizes keep the helper call). The key is
- * compared directly, without the element's hash (equal keys have equal
- * hashes). Like the C walk it takes no lock: elements are read through the
- * chain pointers (address dependencies order the loads as rcu_dereference
- * does), and a walk that ends at another bucket's nulls marker restarts.
+ * maps with keys of up to INLINE_KEY_MAX bytes (longer ones keep the helper
+ * call). Keys are compared directly, without the element's hash (equal keys
+ * have equal hashes). Like the C walk it takes no lock: elements are read
+ * through the chain pointers (address dependencies order the loads as
+ * rcu_dereference does), and a walk that ends at another bucket's nulls
+ * marker restarts.
  *
- *   r2 = key; r3 = hash(r2); r4 = bi = r3 & mask
+ *   (4/8-byte keys: r2 = *key)
+ *   r3 = hash; r4 = bi = r3 & mask
  *   r5 = &buckets[bi]; r4 = NULLS(bi)
  * again:
  *   r0 = r5->head
  * loop:
  *   if r0 & 1 goto end
- *   r1 = r0->key; if r1 == r2 goto found
+ *   if r0->key == key goto found          (piece by piece for other sizes)
  *   r0 = r0->next; goto loop
  * end:
  *   if r0 != r4 goto again; goto null
@@ -706,15 +776,15 @@ static void gen_hash(struct gen *g, const struct rt_htab *h, uint32_t len)
 static int htab_gen_lookup(struct rt_map *map, struct sops_insn *insns, bool jit)
 {
 	struct rt_htab *h = to_htab(map);
-	uint32_t ks = map->key_size, again, loop, to_end, to_found, to_null, to_out;
-	uint8_t size = ks == 8 ? OPC_DW : OPC_W;
+	uint32_t ks = map->key_size, again, loop, to_end, to_found, to_null, to_out, miss[8], miss_cnt;
 	struct gen g;
 
-	/* 35 to 53 instructions: faster than the helper in the JIT, slower interpreted. */
-	if (!jit || h->percpu || (ks != 4 && ks != 8) || h->value_stride > INT32_MAX)
+	/* 35 to 130 instructions: faster than the helper in the JIT, slower interpreted. */
+	if (!jit || h->percpu || ks > INLINE_KEY_MAX || h->value_stride > INT32_MAX)
 		return 0;
 	gen_init(&g, insns, RT_GEN_LOOKUP_MAX);
-	gen_ldx(&g, size, 2, 2, 0);
+	if (ks == 4 || ks == 8)
+		gen_ldx(&g, piece_opc(ks), 2, 2, 0);
 	gen_hash(&g, h, ks);
 	gen_alu64_reg(&g, OPC_MOV, 4, 3);
 	gen_alu64_imm(&g, OPC_AND, 4, (int32_t)(h->n_buckets - 1));
@@ -728,8 +798,9 @@ static int htab_gen_lookup(struct rt_map *map, struct sops_insn *insns, bool jit
 	gen_ldx(&g, OPC_DW, 0, 5, offsetof(struct bucket, head));
 	loop = gen_pos(&g);
 	to_end = gen_jmp_imm(&g, OPC_JSET, 0, 1);
-	gen_ldx(&g, size, 1, 0, offsetof(struct htab_elem, key));
-	to_found = gen_jmp_reg(&g, OPC_JEQ, 1, 2);
+	to_found = gen_key_compare(&g, ks, miss, &miss_cnt);
+	for (uint32_t i = 0; i < miss_cnt; i++)
+		gen_land(&g, miss[i]);
 	gen_ldx(&g, OPC_DW, 0, 0, offsetof(struct htab_elem, next));
 	gen_jmp_imm(&g, OPC_JA, 0, 0);
 	gen_back_to(&g, loop);

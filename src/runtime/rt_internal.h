@@ -184,7 +184,7 @@ struct rt_map_ops {
 	bool (*elem_of)(struct rt_map *map, const void *value, uint32_t *idx);
 	void *(*elem_key)(struct rt_map *map, uint32_t idx, void *buf);
 };
-#define RT_GEN_LOOKUP_MAX 64
+#define RT_GEN_LOOKUP_MAX 160
 
 struct rt_map {
 	struct rt_obj obj;
