@@ -96,6 +96,16 @@ static int make_array(struct sops_runtime *rt, uint32_t n, uint32_t value_size)
 	return make_map(rt, &ms);
 }
 
+/* Points every map lddw of @insns at @mfd and loads the program in @rt: its handle or -errno. */
+static int load_with_map(struct sops_runtime *rt, struct sops_insn *insns, size_t cnt, int mfd, char *log,
+			 size_t log_size)
+{
+	for (size_t i = 0; i < cnt; i++)
+		if (insns[i].code == 0x18 && insns[i].src_reg == 1)
+			insns[i].imm = mfd;
+	return rt_test_load(rt, insns, cnt, log, log_size);
+}
+
 static uint32_t inlined_of(struct sops_runtime *rt, int fd)
 {
 	struct rt_obj *o;
@@ -135,10 +145,7 @@ static void run_on_engines(struct test_ctx *t, struct sops_insn *insns, size_t c
 		T_ASSERT(rt);
 		mfd = make_map(rt, ms);
 		T_ASSERT(mfd > 0);
-		for (size_t i = 0; i < cnt; i++)
-			if (insns[i].code == 0x18 && insns[i].src_reg == 1)
-				insns[i].imm = mfd;
-		pfd = rt_test_load(rt, insns, cnt, log, sizeof(log));
+		pfd = load_with_map(rt, insns, cnt, mfd, log, sizeof(log));
 		if (pfd < 0)
 			T_FAIL("engine %d: load %d: %s", e, pfd, log);
 		T_EQ(inlined_of(rt, pfd), e == ENG_CHECKED ? 0 : e == ENG_TRUSTED_JIT ? want_jit : want_interp);
@@ -244,14 +251,47 @@ TEST(inline_array_local_call)
 	rt = runtime_for(ENG_TRUSTED_INTERP);
 	T_ASSERT(rt);
 	mfd = make_array(rt, 4, 8);
-	p[5].imm = mfd;
-	pfd = rt_test_load(rt, p, NINSN(p), NULL, 0);
+	pfd = load_with_map(rt, p, NINSN(p), mfd, NULL, 0);
 	T_ASSERT(pfd > 0);
 	T_EQ(rt_test_run(rt, pfd, &ctx, sizeof(ctx), &ret), 0);
 	T_EQ(ret, 21 + 5);
 	sops_close(rt, pfd);
 	sops_close(rt, mfd);
 	sops_runtime__free(rt);
+}
+
+/*
+ * A conditional jump over ten lookups that fits in 16 bits as loaded but not
+ * once each call grows into its sequence: the rewrite gives up and the
+ * program keeps its helper calls, with the same results.
+ */
+TEST(inline_gives_up_when_a_jump_no_longer_fits)
+{
+	enum { LOOKUPS = 10, PER = 9, SPAN = 32767 - 20 }; /* each lookup grows by 5 slots: +50 > 20 */
+	size_t n = 0, cnt = 3 + SPAN + 2;
+	struct sops_insn *p = calloc(cnt, sizeof(*p));
+	struct {
+		uint32_t skip;
+		uint32_t pad;
+	} ctx = { 0, 0 };
+
+	T_ASSERT(p);
+	p[n++] = MOV_IMM(8, 0);
+	p[n++] = LDX_W(7, 1, 0);
+	p[n++] = JNE_IMM(7, 0, SPAN); /* lands on the final mov */
+	for (int k = 0; k < LOOKUPS; k++) {
+		struct sops_insn one[PER] = { ST_W(10, -4, k % 4), MOV_REG(2, 10), ADD_IMM(2, -4), LD_MAP(1, 0x7777),
+					      CALL(1), JEQ_IMM(0, 0, 2), LDX_DW(3, 0, 0), ADD_REG(8, 3) };
+
+		memcpy(p + n, one, sizeof(one));
+		n += PER;
+	}
+	while (n < 3 + SPAN)
+		p[n++] = MOV_IMM(3, 0);
+	p[n++] = MOV_REG(0, 8);
+	p[n++] = EXIT();
+	run_everywhere(t, p, cnt, 8, 4, &ctx, sizeof(ctx), 0);
+	free(p);
 }
 
 /* r1's map is not known at the call (a jump lands between, r1 rewritten, a hash map): helper calls stay. */
@@ -285,9 +325,8 @@ TEST(inline_not_when_map_unknown)
 	hfd = sops_map_create(rt, SOPS_BPF_MAP_TYPE_HASH, "h", 4, 8, 4, NULL);
 	T_ASSERT(hfd > 0);
 	T_EQ(sops_map_update_elem(rt, hfd, &key, &val, 0), 0);
-	landing[3].imm = hfd;
 	landing[5] = MOV_REG(0, 0); /* no jump: the map is known, but it is a hash map, interpreted */
-	pfd = rt_test_load(rt, landing, NINSN(landing), NULL, 0);
+	pfd = load_with_map(rt, landing, NINSN(landing), hfd, NULL, 0);
 	T_ASSERT(pfd > 0);
 	T_EQ(inlined_of(rt, pfd), 0);
 	T_EQ(rt_test_run(rt, pfd, NULL, 0, &ret), 0);
@@ -344,8 +383,7 @@ TEST(inline_drops_dead_map_lddw)
 	rt = runtime_for(ENG_TRUSTED_INTERP);
 	T_ASSERT(rt);
 	mfd = make_array(rt, 4, 8);
-	p[4].imm = mfd;
-	pfd = rt_test_load(rt, p, NINSN(p), NULL, 0);
+	pfd = load_with_map(rt, p, NINSN(p), mfd, NULL, 0);
 	T_ASSERT(pfd > 0);
 	T_EQ(engine_insn_cnt(rt, pfd), NINSN(p) - 1 + 8 - 2);
 	sops_close(rt, pfd);
@@ -440,8 +478,7 @@ TEST(inline_hash_compares_every_byte)
 		T_ASSERT(rt);
 		mfd = make_map(rt, &ms); /* key_bytes(0) -> 1 */
 		T_ASSERT(mfd > 0);
-		p[2].imm = mfd;
-		pfd = rt_test_load(rt, p, NINSN(p), NULL, 0);
+		pfd = load_with_map(rt, p, NINSN(p), mfd, NULL, 0);
 		T_ASSERT(pfd > 0);
 		T_EQ(inlined_of(rt, pfd), 1);
 		for (uint32_t at = 0; at < 3; at++) {
@@ -507,8 +544,7 @@ static bool hash_fixture_new(struct test_ctx *t, struct hash_fixture *f, enum so
 		return false;
 	}
 	f->mfd = make_map(f->rt, &ms);
-	p[2].imm = f->mfd;
-	f->pfd = rt_test_load(f->rt, p, NINSN(p), NULL, 0);
+	f->pfd = load_with_map(f->rt, p, NINSN(p), f->mfd, NULL, 0);
 	if (f->mfd <= 0 || f->pfd <= 0 || inlined_of(f->rt, f->pfd) != 1) {
 		test_fail(t, __FILE__, __LINE__, "fixture: map %d, program %d", f->mfd, f->pfd);
 		sops_runtime__free(f->rt);

@@ -5,13 +5,7 @@ set -u
 tool=${1:-build}/structops
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-pass=0
-fail=0
-check() { # name, condition command...
-	name=$1
-	shift
-	if "$@"; then echo "PASS $name"; pass=$((pass + 1)); else echo "FAIL $name"; fail=$((fail + 1)); fi
-}
+. "$(dirname "$0")/lib_tool.sh"
 
 printf 'mov %%r0, %%r1\nadd %%r0, 1\njgt %%r0, 5, out\nmov %%r0, 5\nout:\nexit\n' >"$dir/p.s"
 "$tool" asm "$dir/p.s" -o "$dir/p.bin" 2>"$dir/err"
@@ -42,5 +36,4 @@ else
 fi
 "$tool" disasm --blind "$dir/p.bin" >/dev/null 2>"$dir/err"
 check "--blind needs --jited" grep -q 'only applies with --jited' "$dir/err"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -15,18 +15,7 @@ build=${1:-build}
 tool=$build/structops
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/structops-bench-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
-passed=0
-failed=0
-
-pass() {
-	echo "PASS $1"
-	passed=$((passed + 1))
-}
-
-fail() {
-	echo "FAIL $1: $2"
-	failed=$((failed + 1))
-}
+. "$(dirname "$0")/lib_tool.sh"
 
 # Writes bytes given as octal escapes (portable printf) to a file.
 bytes() {
@@ -47,42 +36,42 @@ run() {
 expect_ok() {
 	name=$1 want=$2 samples=$3
 	if [ "$rc" -ne 0 ]; then
-		fail "$name" "exit $rc: $(head -c 200 "$tmp/$name.err")"
+		ko "$name" "exit $rc: $(head -c 200 "$tmp/$name.err")"
 		return
 	fi
 	first=$(head -n 1 "$tmp/$name.out")
 	if [ "$first" != "r0=$want" ]; then
-		fail "$name" "first line '$first', want 'r0=$want'"
+		ko "$name" "first line '$first', want 'r0=$want'"
 		return
 	fi
 	lines=$(wc -l <"$tmp/$name.out")
 	good=$(tail -n +2 "$tmp/$name.out" | grep -c '^ns=[0-9][0-9]*$')
 	if [ "$lines" -ne $((samples + 1)) ] || [ "$good" -ne "$samples" ]; then
-		fail "$name" "want r0 then $samples ns=<int> lines, got: $(tr '\n' ' ' <"$tmp/$name.out")"
+		ko "$name" "want r0 then $samples ns=<int> lines, got: $(tr '\n' ' ' <"$tmp/$name.out")"
 		return
 	fi
-	pass "$name"
+	ok "$name"
 }
 
 # expect_err NAME CODE [TEXT]: exit CODE, nothing on stdout, a message (containing TEXT) on stderr.
 expect_err() {
 	name=$1 code=$2 text=${3:-}
 	if [ "$rc" -ne "$code" ]; then
-		fail "$name" "exit $rc, want $code"
+		ko "$name" "exit $rc, want $code"
 	elif [ -s "$tmp/$name.out" ]; then
-		fail "$name" "printed on stdout: $(head -c 200 "$tmp/$name.out")"
+		ko "$name" "printed on stdout: $(head -c 200 "$tmp/$name.out")"
 	elif [ ! -s "$tmp/$name.err" ]; then
-		fail "$name" "no message on stderr"
+		ko "$name" "no message on stderr"
 	elif [ -n "$text" ] && ! grep -q -- "$text" "$tmp/$name.err"; then
-		fail "$name" "stderr lacks '$text': $(head -c 200 "$tmp/$name.err")"
+		ko "$name" "stderr lacks '$text': $(head -c 200 "$tmp/$name.err")"
 	else
-		pass "$name"
+		ok "$name"
 	fi
 }
 
 if [ ! -x "$tool" ]; then
-	fail tool_exists "$tool not built"
-	echo "$passed passed, $failed failed"
+	ko tool_exists "$tool not built"
+	echo "$pass passed, $fail failed"
 	exit 1
 fi
 
@@ -133,23 +122,23 @@ expect_ok mem_writable 0x807060504030202 2
 # A sample is the whole loop: 200000 runs cannot take under 200 us.
 run sample_is_whole --prog "$tmp/ret42.bin" --repeat 200000 --samples 1
 if [ "$rc" -eq 0 ] && ns=$(sed -n 's/^ns=//p' "$tmp/sample_is_whole.out") && [ "${ns:-0}" -ge 200000 ]; then
-	pass sample_is_whole
+	ok sample_is_whole
 else
-	fail sample_is_whole "exit $rc, ns=${ns:-?} for 200000 runs"
+	ko sample_is_whole "exit $rc, ns=${ns:-?} for 200000 runs"
 fi
 
 run help --help
 if [ "$rc" -eq 0 ] && grep -q UNVERIFIED "$tmp/help.out" && grep -q -- --repeat "$tmp/help.out"; then
-	pass help
+	ok help
 else
-	fail help "exit $rc, or the text lacks the UNVERIFIED warning / the options"
+	ko help "exit $rc, or the text lacks the UNVERIFIED warning / the options"
 fi
 
 run help_short -h
 if [ "$rc" -eq 0 ] && grep -q UNVERIFIED "$tmp/help_short.out"; then
-	pass help_short
+	ok help_short
 else
-	fail help_short "exit $rc"
+	ko help_short "exit $rc"
 fi
 
 # The JIT: either it runs the program, or it says plainly it is not there.
@@ -192,5 +181,4 @@ expect_err prog_empty 1
 run prog_rejected --prog "$tmp/noexit.bin"
 expect_err prog_rejected 1
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

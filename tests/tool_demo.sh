@@ -9,10 +9,7 @@ build=${1:-build}
 demo=$build/examples/cache/demo
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1: $2"; }
+. "$(dirname "$0")/lib_tool.sh"
 
 if [ ! -x "$demo" ]; then
 	echo "FAIL tool_demo: $demo not built (make cache-demo)"
@@ -95,5 +92,4 @@ else
 	ok "bad option: usage and non-zero exit"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -8,24 +8,21 @@ san=${SAN_FLAGS:-}
 build=${1:-build}
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-pass=0
-fail=0
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
+. "$(dirname "$0")/lib_tool.sh"
 
 if make -s install BUILD="$build" DESTDIR="$root" PREFIX=/usr >"$root/log" 2>&1; then
 	ok install
 else
-	bad install "$(tail -n 3 "$root/log")"
+	ko install "$(tail -n 3 "$root/log")"
 fi
 for f in usr/include/structops/vm.h usr/include/structops/asm.h usr/lib/libstructops.a \
 	 usr/lib/libstructops.so usr/lib/pkgconfig/structops.pc usr/bin/structops; do
-	[ -e "$root/$f" ] && ok "installed $f" || bad "installed $f" "missing"
+	[ -e "$root/$f" ] && ok "installed $f" || ko "installed $f" "missing"
 done
 
 # Only the sops_ API leaves the shared object.
 leaked=$(nm -D --defined-only "$root/usr/lib/libstructops.so" 2>/dev/null | awk '{print $3}' | grep -v '^sops_' | grep -v '^_' | head -3)
-[ -z "$leaked" ] && ok "exports only sops_ symbols" || bad "exports only sops_ symbols" "$leaked"
+[ -z "$leaked" ] && ok "exports only sops_ symbols" || ko "exports only sops_ symbols" "$leaked"
 
 cat >"$root/user.c" <<'C'
 #include <stdio.h>
@@ -53,17 +50,16 @@ export PKG_CONFIG_SYSROOT_DIR="$root" PKG_CONFIG_PATH="$root/usr/lib/pkgconfig"
 # shellcheck disable=SC2086
 if cc $san "$root/user.c" $(pkg-config --cflags --libs structops) -o "$root/user" 2>"$root/cc.log"; then
 	out=$(LD_LIBRARY_PATH="$root/usr/lib" "$root/user")
-	[ "$out" = 42 ] && ok "program against the shared library" || bad "program against the shared library" "printed '$out'"
+	[ "$out" = 42 ] && ok "program against the shared library" || ko "program against the shared library" "printed '$out'"
 else
-	bad "program against the shared library" "$(head -n 3 "$root/cc.log")"
+	ko "program against the shared library" "$(head -n 3 "$root/cc.log")"
 fi
 # shellcheck disable=SC2086
 if cc $san "$root/user.c" -I"$root/usr/include" "$root/usr/lib/libstructops.a" $(pkg-config --static --libs-only-l structops | sed "s/-lstructops//") \
 	-o "$root/user_static" 2>"$root/cc.log"; then
 	out=$("$root/user_static")
-	[ "$out" = 42 ] && ok "program against the static library" || bad "program against the static library" "printed '$out'"
+	[ "$out" = 42 ] && ok "program against the static library" || ko "program against the static library" "printed '$out'"
 else
-	bad "program against the static library" "$(head -n 3 "$root/cc.log")"
+	ko "program against the static library" "$(head -n 3 "$root/cc.log")"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -6,17 +6,7 @@ set -u
 tool=${STRUCTOPS_TOOL:-${1:-build}/structops}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() { # name, expected substring, command...
-	name=$1 want=$2
-	shift 2
-	out=$("$@" 2>&1)
-	case $out in
-	*"$want"*) pass=$((pass + 1)) ;;
-	*) fail=$((fail + 1)); echo "FAIL $name: want '$want', got: $out" ;;
-	esac
-}
+. "$(dirname "$0")/lib_tool.sh"
 cat > "$tmp/m.bpf.c" <<'C'
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -49,22 +39,21 @@ if ! clang-19 -O2 -g -target bpf -I/usr/include/$(cc -dumpmachine) -c "$tmp/m.bp
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-check empty_hash "Found 0 elements" "$tool" map dump "$tmp/m.o" h
-check fill_ran "ran fill: retval 3" "$tool" map dump "$tmp/m.o" h --run fill
-check fill_key "key: 02 00 00 00  value: 14 00 00 00 00 00 00 00" "$tool" map dump "$tmp/m.o" h --run fill
-check fill_count "Found 3 elements" "$tool" map dump "$tmp/m.o" h --run fill --jit
-check array_twice "key: 01 00 00 00  value: 02 00 00 00" "$tool" map dump "$tmp/m.o" a --run bump --run bump
-check array_repeat "key: 01 00 00 00  value: 07 00 00 00" "$tool" map dump "$tmp/m.o" a --run bump --repeat 7
-check array_all "Found 2 elements" "$tool" map dump "$tmp/m.o" a
-check json '{"key":["0x01","0x00","0x00","0x00"],"value":["0x01","0x00","0x00","0x00"]}' \
+check_out empty_hash "Found 0 elements" "$tool" map dump "$tmp/m.o" h
+check_out fill_ran "ran fill: retval 3" "$tool" map dump "$tmp/m.o" h --run fill
+check_out fill_key "key: 02 00 00 00  value: 14 00 00 00 00 00 00 00" "$tool" map dump "$tmp/m.o" h --run fill
+check_out fill_count "Found 3 elements" "$tool" map dump "$tmp/m.o" h --run fill --jit
+check_out array_twice "key: 01 00 00 00  value: 02 00 00 00" "$tool" map dump "$tmp/m.o" a --run bump --run bump
+check_out array_repeat "key: 01 00 00 00  value: 07 00 00 00" "$tool" map dump "$tmp/m.o" a --run bump --repeat 7
+check_out array_all "Found 2 elements" "$tool" map dump "$tmp/m.o" a
+check_out json '{"key":["0x01","0x00","0x00","0x00"],"value":["0x01","0x00","0x00","0x00"]}' \
 	"$tool" map dump "$tmp/m.o" a --run bump --json
-check json_jit '{"key":["0x03","0x00","0x00","0x00"],"value":["0x1e"' "$tool" map dump "$tmp/m.o" h --run fill --jit --json
-check percpu "value (CPU 00): 00 00 00 00" "$tool" map dump "$tmp/m.o" pc
-check percpu_json '"values":[{"cpu":0,"value":["0x00"' "$tool" map dump "$tmp/m.o" pc --json
-check bss "value: 0a 00 00 00" "$tool" map dump "$tmp/m.o" m.bss --run bump --run bump
-check nomap "no map named nope; maps: h a pc m.bss" "$tool" map dump "$tmp/m.o" nope
-check noprog "no program named nope" "$tool" map dump "$tmp/m.o" h --run nope
-check help "usage: structops map dump" "$tool" map --help
-check badcmd "usage: structops map dump" "$tool" map show
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+check_out json_jit '{"key":["0x03","0x00","0x00","0x00"],"value":["0x1e"' "$tool" map dump "$tmp/m.o" h --run fill --jit --json
+check_out percpu "value (CPU 00): 00 00 00 00" "$tool" map dump "$tmp/m.o" pc
+check_out percpu_json '"values":[{"cpu":0,"value":["0x00"' "$tool" map dump "$tmp/m.o" pc --json
+check_out bss "value: 0a 00 00 00" "$tool" map dump "$tmp/m.o" m.bss --run bump --run bump
+check_out nomap "no map named nope; maps: h a pc m.bss" "$tool" map dump "$tmp/m.o" nope
+check_out noprog "no program named nope" "$tool" map dump "$tmp/m.o" h --run nope
+check_out help "usage: structops map dump" "$tool" map --help
+check_out badcmd "usage: structops map dump" "$tool" map show
+summary

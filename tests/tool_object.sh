@@ -6,14 +6,7 @@ set -u
 build=${1:-build}
 tool="$build/structops"
 dir="$build/tests/bpf"
-pass=0
-fail=0
-ok() { echo "PASS $1"; pass=$((pass + 1)); }
-ko() { echo "FAIL $1: $2"; fail=$((fail + 1)); }
-check() { # name, command...: passes when the command succeeds
-	name=$1; shift
-	if "$@" >/dev/null 2>&1; then ok "$name"; else ko "$name" "command failed: $*"; fi
-}
+. "$(dirname "$0")/lib_tool.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -116,5 +109,4 @@ else
 	ko "fuzz loader" "$fuzz not built"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

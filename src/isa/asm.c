@@ -29,6 +29,7 @@
 #include <structops/asm.h>
 
 #include "opcodes.h"
+#include "../util/grow.h"
 #include "../util/hex.h"
 
 /* A statement has a mnemonic plus at most this many words (`lock fetch add M, R`). */
@@ -92,35 +93,13 @@ static int asm_nomem(struct asm_ctx *ctx)
 	return -ENOMEM;
 }
 
-/* Make room for @more elements in a growable array of @elem_size-byte items. */
-static int grow(void **arr, size_t *cap, size_t cnt, size_t more, size_t elem_size)
-{
-	size_t new_cap;
-	void *p;
-
-	if (cnt + more <= *cap)
-		return 0;
-	new_cap = *cap ? *cap : 64;
-	while (new_cap < cnt + more) {
-		if (new_cap > SIZE_MAX / 2 / elem_size)
-			return -ENOMEM;
-		new_cap *= 2;
-	}
-	p = realloc(*arr, new_cap * elem_size);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = new_cap;
-	return 0;
-}
-
 /* Append one slot to the program being built. */
 static int emit(struct asm_ctx *ctx, uint8_t code, uint8_t dst, uint8_t src, int16_t off,
 		int32_t imm)
 {
 	struct sops_insn *insn;
 
-	if (grow((void **)&ctx->insns, &ctx->cap, ctx->cnt, 1, sizeof(*ctx->insns)))
+	if (util_grow((void **)&ctx->insns, &ctx->cap, ctx->cnt, 1, sizeof(*ctx->insns)))
 		return asm_nomem(ctx);
 	insn = &ctx->insns[ctx->cnt++];
 	memset(insn, 0, sizeof(*insn));
@@ -302,7 +281,7 @@ static int add_fixup(struct asm_ctx *ctx, const char *name, bool in_imm)
 {
 	struct fixup *f;
 
-	if (grow((void **)&ctx->fixups, &ctx->fixup_cap, ctx->fixup_cnt, 1, sizeof(*f)))
+	if (util_grow((void **)&ctx->fixups, &ctx->fixup_cap, ctx->fixup_cnt, 1, sizeof(*f)))
 		return asm_nomem(ctx);
 	f = &ctx->fixups[ctx->fixup_cnt++];
 	f->name = name;
@@ -763,7 +742,7 @@ static int define_label(struct asm_ctx *ctx, const char *name)
 
 	if (!valid_label(name))
 		return asm_err(ctx, "bad label name '" QUOTE "'", name);
-	if (grow((void **)&ctx->labels, &ctx->label_cap, ctx->label_cnt, 1, sizeof(*l)))
+	if (util_grow((void **)&ctx->labels, &ctx->label_cap, ctx->label_cnt, 1, sizeof(*l)))
 		return asm_nomem(ctx);
 	l = &ctx->labels[ctx->label_cnt++];
 	l->name = name;

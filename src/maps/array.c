@@ -215,7 +215,7 @@ static long array_for_each(struct rt_map *map,
 static int array_gen_lookup(struct rt_map *map, struct sops_insn *insns, bool jit)
 {
 	struct rt_array *a = to_array(map);
-	uint32_t to_null, to_out;
+	uint32_t to_null;
 	struct gen g;
 
 	/* The 64-bit compare sign-extends its immediate: keep the bound positive. */
@@ -224,13 +224,7 @@ static int array_gen_lookup(struct rt_map *map, struct sops_insn *insns, bool ji
 	gen_init(&g, insns, RT_GEN_LOOKUP_MAX);
 	gen_ldx(&g, OPC_W, 0, 2, 0); /* r0 = *(u32 *)key */
 	to_null = gen_jmp_imm(&g, OPC_JGE, 0, (int32_t)map->max_entries);
-	gen_mul_imm(&g, 0, a->elem_size);
-	gen_lddw(&g, 1, (uint64_t)(uintptr_t)a->values);
-	gen_alu64_reg(&g, OPC_ADD, 0, 1);
-	to_out = gen_jmp_imm(&g, OPC_JA, 0, 0);
-	gen_land(&g, to_null);
-	gen_alu64_imm(&g, OPC_MOV, 0, 0);
-	gen_land(&g, to_out);
+	gen_lookup_end(&g, (uint64_t)(uintptr_t)a->values, a->elem_size, to_null);
 	return gen_done(&g);
 }
 

@@ -121,21 +121,31 @@ static inline char *elem_value(struct rt_htab *h, struct htab_elem *e)
 	return h->values + (size_t)e->idx * h->value_stride;
 }
 
+/*
+ * The hash's constants, named once: htab_gen_lookup() emits the same
+ * arithmetic as instructions and must stay bit-exact with these functions.
+ */
+#define MIX_SHIFT 33
+static const uint64_t mix_mul[2] = { 0xff51afd7ed558ccdULL, 0xc4ceb9fe1a85ec53ULL };
+#define GOLDEN 0x9e3779b97f4a7c15ULL
+#define FOLD_HI 32
+#define FOLD_LO 17
+
 static inline uint64_t mix(uint64_t x)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
+	x ^= x >> MIX_SHIFT;
+	x *= mix_mul[0];
+	x ^= x >> MIX_SHIFT;
+	x *= mix_mul[1];
+	x ^= x >> MIX_SHIFT;
 	return x;
 }
 
 /* One multiply and a fold: cheap, and every key bit reaches the low bits the buckets use. */
 static inline uint32_t fold64(uint64_t x)
 {
-	x *= 0x9e3779b97f4a7c15ULL;
-	return (uint32_t)(x >> 32) ^ (uint32_t)(x >> 17);
+	x *= GOLDEN;
+	return (uint32_t)(x >> FOLD_HI) ^ (uint32_t)(x >> FOLD_LO);
 }
 
 /*
@@ -185,7 +195,7 @@ static inline uint32_t htab_hash(const struct rt_htab *h, const void *key, uint3
 		}
 		if (len & 1)
 			tail |= (uint64_t)*p << shift;
-		acc = mix(acc ^ tail ^ 0x9e3779b97f4a7c15ULL);
+		acc = mix(acc ^ tail ^ GOLDEN);
 	}
 	return fold64(acc);
 }
@@ -649,6 +659,7 @@ static bool htab_mem_ok(struct rt_map *map, uint64_t addr, uint64_t size, bool w
 /* --- inline lookup (inline.c) --- */
 
 #define INLINE_KEY_MAX 32 /* longer keys: the hash alone outweighs the helper call */
+#define MAX_PIECES (INLINE_KEY_MAX / 8 + 3) /* 8-byte words, then a 4-, 2- and 1-byte tail */
 
 /* BPF load size of a piece of @bytes (8, 4, 2 or 1). */
 static uint8_t piece_opc(uint32_t bytes)
@@ -665,14 +676,12 @@ static uint32_t piece_len(uint32_t rem)
 /* mix() on r3, r4 scratch. */
 static void gen_mix(struct gen *g)
 {
-	static const uint64_t mul[2] = { 0xff51afd7ed558ccdULL, 0xc4ceb9fe1a85ec53ULL };
-
 	for (int i = 0; i < 3; i++) {
 		gen_alu64_reg(g, OPC_MOV, 4, 3);
-		gen_alu64_imm(g, OPC_RSH, 4, 33);
+		gen_alu64_imm(g, OPC_RSH, 4, MIX_SHIFT);
 		gen_alu64_reg(g, OPC_XOR, 3, 4);
 		if (i < 2) {
-			gen_lddw(g, 4, mul[i]);
+			gen_lddw(g, 4, mix_mul[i]);
 			gen_alu64_reg(g, OPC_MUL, 3, 4);
 		}
 	}
@@ -709,17 +718,17 @@ static void gen_hash(struct gen *g, const struct rt_htab *h, uint32_t len)
 				}
 			}
 			gen_alu64_reg(g, OPC_XOR, 3, 1);
-			gen_lddw(g, 4, 0x9e3779b97f4a7c15ULL);
+			gen_lddw(g, 4, GOLDEN);
 			gen_alu64_reg(g, OPC_XOR, 3, 4);
 			gen_mix(g);
 		}
 	}
 	/* fold64() */
-	gen_lddw(g, 4, 0x9e3779b97f4a7c15ULL);
+	gen_lddw(g, 4, GOLDEN);
 	gen_alu64_reg(g, OPC_MUL, 3, 4);
 	gen_alu64_reg(g, OPC_MOV, 4, 3);
-	gen_alu64_imm(g, OPC_RSH, 4, 32);
-	gen_alu64_imm(g, OPC_RSH, 3, 17);
+	gen_alu64_imm(g, OPC_RSH, 4, FOLD_HI);
+	gen_alu64_imm(g, OPC_RSH, 3, FOLD_LO);
 	gen_alu32_reg(g, OPC_XOR, 3, 4);
 }
 
@@ -776,7 +785,7 @@ static uint32_t gen_key_compare(struct gen *g, uint32_t len, uint32_t *miss, uin
 static int htab_gen_lookup(struct rt_map *map, struct sops_insn *insns, bool jit)
 {
 	struct rt_htab *h = to_htab(map);
-	uint32_t ks = map->key_size, again, loop, to_end, to_found, to_null, to_out, miss[8], miss_cnt;
+	uint32_t ks = map->key_size, again, loop, to_end, to_found, to_null, miss[MAX_PIECES], miss_cnt;
 	struct gen g;
 
 	/* 35 to 130 instructions: faster than the helper in the JIT, slower interpreted. */
@@ -818,13 +827,7 @@ static int htab_gen_lookup(struct rt_map *map, struct sops_insn *insns, bool jit
 		gen_land(&g, skip);
 	}
 	gen_ldx(&g, OPC_W, 0, 0, offsetof(struct htab_elem, idx));
-	gen_mul_imm(&g, 0, h->value_stride);
-	gen_lddw(&g, 1, (uint64_t)(uintptr_t)h->values);
-	gen_alu64_reg(&g, OPC_ADD, 0, 1);
-	to_out = gen_jmp_imm(&g, OPC_JA, 0, 0);
-	gen_land(&g, to_null);
-	gen_alu64_imm(&g, OPC_MOV, 0, 0);
-	gen_land(&g, to_out);
+	gen_lookup_end(&g, (uint64_t)(uintptr_t)h->values, h->value_stride, to_null);
 	return gen_done(&g);
 }
 

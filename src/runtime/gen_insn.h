@@ -118,6 +118,26 @@ static inline void gen_back_to(struct gen *g, uint32_t target)
 	g->insns[g->cnt - 1].off = (int16_t)((int64_t)target - (int64_t)g->cnt);
 }
 
+/*
+ * The end every lookup sequence shares: r0 holds the element's index, so
+ * r0 = @base + r0 * @stride (clobbering r1), then "goto +1; r0 = 0" with the
+ * miss jump in slot @to_null landing on the final r0 = 0. inline.c knows this
+ * tail (skip_null_test) and stretches the goto over the program's own NULL
+ * test.
+ */
+static inline void gen_lookup_end(struct gen *g, uint64_t base, uint32_t stride, uint32_t to_null)
+{
+	uint32_t to_out;
+
+	gen_mul_imm(g, 0, stride);
+	gen_lddw(g, 1, base);
+	gen_alu64_reg(g, OPC_ADD, 0, 1);
+	to_out = gen_jmp_imm(g, OPC_JA, 0, 0);
+	gen_land(g, to_null);
+	gen_alu64_imm(g, OPC_MOV, 0, 0);
+	gen_land(g, to_out);
+}
+
 /* The sequence's length, or 0 when it did not fit. */
 static inline int gen_done(const struct gen *g)
 {

@@ -33,6 +33,7 @@
 
 #include "../isa/check.h"
 #include "../isa/opcodes.h"
+#include "../util/grow.h"
 #include "rt_internal.h"
 
 #define HELPER_MAP_LOOKUP_ELEM 1
@@ -49,9 +50,9 @@ struct site {
 /* Growable arrays of the rewrite: the sites and, back to back, their sequences. */
 struct rewrite {
 	struct site *sites;
-	uint32_t site_cnt, site_cap;
+	size_t site_cnt, site_cap;
 	struct sops_insn *seqs;
-	uint32_t seq_cnt, seq_cap;
+	size_t seq_cnt, seq_cap;
 };
 
 /* The slot a jump, local call or lddw FUNC at @i leads to, or -1 when @in has none. */
@@ -157,34 +158,13 @@ static void skip_null_test(struct sops_insn *seq, uint32_t len, const struct sop
 	ja->off = 2;
 }
 
-/* Doubles *@arr (of @size-byte items) until it holds @need; -ENOMEM leaves it as it was. */
-static int grow(void **arr, uint32_t *cap, uint32_t need, size_t size)
+/* Appends a site: 0 or -ENOMEM. */
+static int site_add(struct rewrite *rw, uint32_t at, uint32_t span, uint32_t len, uint32_t seq)
 {
-	uint32_t n = *cap ? *cap : 16;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	p = realloc(*arr, (size_t)n * size);
-	if (!p)
+	if (util_grow((void **)&rw->sites, &rw->site_cap, rw->site_cnt, 1, sizeof(*rw->sites)))
 		return -ENOMEM;
-	*arr = p;
-	*cap = n;
+	rw->sites[rw->site_cnt++] = (struct site){ .at = at, .span = span, .len = len, .seq = seq };
 	return 0;
-}
-
-/* Appends a site; NULL when out of memory. */
-static struct site *site_add(struct rewrite *rw, uint32_t at, uint32_t span, uint32_t len, uint32_t seq)
-{
-	struct site *s;
-
-	if (grow((void **)&rw->sites, &rw->site_cap, rw->site_cnt + 1, sizeof(*rw->sites)))
-		return NULL;
-	s = &rw->sites[rw->site_cnt++];
-	*s = (struct site){ .at = at, .span = span, .len = len, .seq = seq };
-	return s;
 }
 
 /* Moves the target of the jump-like instruction @out (old slot @i, new slot @ni). */
@@ -251,7 +231,7 @@ int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *c
 		map = map_at_call(insns, i, second, landing, map_of, ctx, &ld_at, &ld_dead);
 		if (!map || !map->ops->gen_lookup)
 			continue;
-		if (grow((void **)&rw.seqs, &rw.seq_cap, rw.seq_cnt + RT_GEN_LOOKUP_MAX, sizeof(*rw.seqs)))
+		if (util_grow((void **)&rw.seqs, &rw.seq_cap, rw.seq_cnt, RT_GEN_LOOKUP_MAX, sizeof(*rw.seqs)))
 			goto out;
 		seq = rw.seqs + rw.seq_cnt;
 		len = map->ops->gen_lookup(map, seq, jit);
@@ -260,9 +240,7 @@ int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *c
 		if (i + 1 < n)
 			skip_null_test(seq, (uint32_t)len, &insns[i + 1], landing[i + 1]);
 		/* Sites stay in slot order: the lddw lies after the previous call. */
-		if (ld_dead && !site_add(&rw, ld_at, 2, 0, 0))
-			goto out;
-		if (!site_add(&rw, i, 1, (uint32_t)len, rw.seq_cnt))
+		if ((ld_dead && site_add(&rw, ld_at, 2, 0, 0)) || site_add(&rw, i, 1, (uint32_t)len, (uint32_t)rw.seq_cnt))
 			goto out;
 		rw.seq_cnt += (uint32_t)len;
 		new_len += (uint64_t)len - 1;
