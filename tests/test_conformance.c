@@ -26,7 +26,7 @@ static uint64_t helper5(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint
 	return (uint64_t)ts.tv_nsec;
 }
 
-static const struct sops_helper helpers[] = { { 5, "bpf_ktime_get_ns", helper5 } };
+static const struct sops_helper helpers[] = { { 5, "bpf_ktime_get_ns", helper5, NULL } };
 
 struct engine_mode {
 	const char *name;

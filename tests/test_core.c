@@ -130,7 +130,7 @@ static uint64_t probe_read(uint64_t dst, uint64_t size, uint64_t src, uint64_t r
 }
 
 static const struct sops_helper helpers[] = {
-	{ 113, "bpf_probe_read_kernel", probe_read },
+	{ 113, "bpf_probe_read_kernel", probe_read, NULL },
 };
 
 /*

@@ -265,7 +265,7 @@ static const char prog_frames[] =
 TEST(jit_native_contract)
 {
 	uint64_t aux = 100;
-	struct sops_helper helpers[] = { { 1, "check", h_check } };
+	struct sops_helper helpers[] = { { 1, "check", h_check, NULL } };
 	struct sops_vm_opts opts = { .engine = SOPS_ENGINE_JIT, .helpers = helpers, .helper_cnt = 1,
 				     .aux = &aux };
 	struct sops_vm *vm;
@@ -328,7 +328,7 @@ TEST(jit_call_depth_limit)
 TEST(jit_callx)
 {
 	uint64_t aux = 100;
-	struct sops_helper helpers[] = { { 1, "check", h_check }, { 3, "check3", h_check } };
+	struct sops_helper helpers[] = { { 1, "check", h_check, NULL }, { 3, "check3", h_check, NULL } };
 	struct sops_vm_opts opts = { .engine = SOPS_ENGINE_JIT, .helpers = helpers, .helper_cnt = 2,
 				     .aux = &aux };
 	static const char prog[] =

@@ -380,7 +380,7 @@ static uint64_t env_u64(const char *name, uint64_t def)
 static int run_engine(const struct gen *g, enum sops_engine engine, bool blind, uint8_t *buf,
 		      uint64_t *r0, char *log, size_t log_size)
 {
-	static const struct sops_helper helpers[] = { { 1, "mix", h_mix } };
+	static const struct sops_helper helpers[] = { { 1, "mix", h_mix, NULL } };
 	struct sops_vm_opts opts = { .sz = sizeof(opts), .engine = engine, .helpers = helpers,
 				     .helper_cnt = 1, .aux = (void *)(uintptr_t)0x1234,
 				     .jit_blinding = blind, .log_buf = log, .log_size = log_size };

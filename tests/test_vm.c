@@ -132,7 +132,7 @@ static uint64_t h_one(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e
 TEST(vm_helpers)
 {
 	uint64_t aux_val = 1000;
-	struct sops_helper helpers[] = { { 7, "sum", h_sum }, { 3, "one", h_one } };
+	struct sops_helper helpers[] = { { 7, "sum", h_sum, NULL }, { 3, "one", h_one, NULL } };
 	struct sops_insn prog[] = { MOV_K(1, 1), MOV_K(2, 2), MOV_K(3, 3), MOV_K(4, 4), MOV_K(5, 5),
 				    I(0x85, 0, 0, 0, 7), EXIT };
 	struct sops_insn callx[] = { MOV_K(2, 3), I(0x8d, 2, 0, 0, 0), EXIT };
@@ -172,9 +172,9 @@ TEST(vm_helpers)
 	T_EQ(create(prog, 7, &opts, &vm, log, sizeof(log)), -ENOENT);
 	T_ASSERT(strstr(log, "unknown helper #3"));
 	/* Broken helper tables */
-	struct sops_helper dup[] = { { 7, "a", h_one }, { 7, "b", h_one } };
-	struct sops_helper nofn[] = { { 7, "a", NULL } };
-	struct sops_helper huge[] = { { 1u << 20, "a", h_one } };
+	struct sops_helper dup[] = { { 7, "a", h_one, NULL }, { 7, "b", h_one, NULL } };
+	struct sops_helper nofn[] = { { 7, "a", NULL, NULL } };
+	struct sops_helper huge[] = { { 1u << 20, "a", h_one, NULL } };
 	opts = (struct sops_vm_opts){ .helpers = dup, .helper_cnt = 2 };
 	T_EQ(create(prog, 7, &opts, &vm, log, sizeof(log)), -EINVAL);
 	opts = (struct sops_vm_opts){ .helpers = nofn, .helper_cnt = 1 };

@@ -67,7 +67,7 @@ static struct sops_helper *stub_helpers(const struct sops_insn *insns, size_t cn
 		for (size_t k = 0; k < n; k++)
 			seen |= h[k].id == (uint32_t)insns[i].imm;
 		if (!seen && (uint32_t)insns[i].imm < VM_HELPER_ID_LIMIT)
-			h[n++] = (struct sops_helper){ (uint32_t)insns[i].imm, "stub", stub_helper };
+			h[n++] = (struct sops_helper){ (uint32_t)insns[i].imm, "stub", stub_helper, NULL };
 	}
 	*nr = n;
 	return h;

@@ -84,7 +84,7 @@ static uint64_t helper_ktime_get_ns(uint64_t r1, uint64_t r2, uint64_t r3, uint6
 }
 
 static const struct sops_helper plugin_helpers[] = {
-	{ 5, "bpf_ktime_get_ns", helper_ktime_get_ns },
+	{ 5, "bpf_ktime_get_ns", helper_ktime_get_ns, NULL },
 };
 
 static int run_program(const uint8_t *code, size_t code_len, uint8_t *mem, size_t mem_len,

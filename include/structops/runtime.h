@@ -94,27 +94,7 @@ SOPS_API long sops_runtime__open_handles(struct sops_runtime *rt);
 
 /* --- host-registered helpers and kfuncs --- */
 
-/* Argument and return kinds of a helper prototype (a subset of the kernel's bpf_arg_type). */
-enum sops_arg_type {
-	SOPS_ARG_DONTCARE = 0,
-	SOPS_ARG_ANYTHING,      /* any scalar */
-	SOPS_ARG_PTR_TO_MEM,    /* pointer to memory the next arg sizes */
-	SOPS_ARG_CONST_SIZE,    /* size of the previous pointer */
-	SOPS_ARG_PTR_TO_CTX,
-	SOPS_ARG_CONST_MAP_PTR,
-	SOPS_ARG_PTR_TO_MAP_KEY,
-	SOPS_ARG_PTR_TO_MAP_VALUE,
-	SOPS_ARG_PTR_TO_FUNC,
-	SOPS_ARG_PTR_TO_BTF_ID, /* a host object described in BTF */
-};
-
-enum sops_ret_type {
-	SOPS_RET_INTEGER = 0,
-	SOPS_RET_VOID,
-	SOPS_RET_PTR_TO_MAP_VALUE_OR_NULL,
-	SOPS_RET_PTR_TO_MEM_OR_NULL,
-	SOPS_RET_PTR_TO_BTF_ID_OR_NULL,
-};
+/* Argument and return kinds (enum sops_arg_type, enum sops_ret_type) are in proto.h. */
 
 /* kfunc flags: the kernel's KF_* values. */
 #define SOPS_KF_ACQUIRE (1U << 0)
@@ -135,12 +115,14 @@ struct sops_helper_desc {
 	const char *name;  /* for messages */
 	sops_helper_fn fn; /* called with r1..r5 and the calling program (struct sops_prog *) */
 	enum sops_ret_type ret_type;
-	enum sops_arg_type arg_type[5];
+	/* enum sops_arg_type | SOPS_ARG_* modifiers (proto.h): checked before every call */
+	uint32_t arg_type[5];
 	uint32_t flags;          /* SOPS_KF_SLEEPABLE etc. */
 	uint64_t prog_types;     /* SOPS_PROG_TYPE_BIT mask; 0: all */
 	const char *st_ops_name; /* only for struct_ops programs of this type; NULL: any */
+	uint32_t ret_size;       /* SOPS_RET_PTR_TO_MEM_OR_NULL: bytes the result reaches */
 };
-#define sops_helper_desc__last_field st_ops_name
+#define sops_helper_desc__last_field ret_size
 
 /*
  * sops_runtime__register_helper - make a helper callable by programs loaded

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "insn.h"
+#include "proto.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,11 +45,17 @@ struct sops_vm;
 typedef uint64_t (*sops_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 				   uint64_t r5, void *aux);
 
-/* An entry of a helper table: the kernel's helper id, a name, the function. */
+/*
+ * An entry of a helper table: the kernel's helper id, a name, the function
+ * and its prototype (proto.h; NULL: every argument is an unchecked scalar,
+ * which the checked interpreter and the verifier accept only for helpers
+ * that take no pointers).
+ */
 struct sops_helper {
 	uint32_t id;
 	const char *name;
 	sops_helper_fn fn;
+	const struct sops_func_proto *proto;
 };
 
 /* A kfunc is called natively with up to five integer/pointer arguments. */

@@ -243,40 +243,95 @@ static HELPER(for_each_map_elem)
 	return (uint64_t)map->ops->for_each(map, for_each_cb, &fc, 0);
 }
 
+/*
+ * Prototypes, in the kernel's terms (its bpf_func_proto of each helper). The
+ * verifier proves them at load; the checked interpreter checks them before
+ * each call of unverified code.
+ */
+#define P(name, ret, ...) static const struct sops_func_proto name = { ret, { __VA_ARGS__ }, 0 }
+#define MEM_RO (SOPS_ARG_PTR_TO_MEM | SOPS_ARG_RDONLY)
+#define MEM_OUT (SOPS_ARG_PTR_TO_MEM | SOPS_ARG_UNINIT)
+#define MEM_RO_OR_NULL (MEM_RO | SOPS_ARG_MAYBE_NULL)
+#define MEM_OR_NULL (SOPS_ARG_PTR_TO_MEM | SOPS_ARG_MAYBE_NULL)
+#define STACK_OR_NULL (SOPS_ARG_PTR_TO_STACK | SOPS_ARG_MAYBE_NULL)
+#define RB_RELEASE (SOPS_ARG_PTR_TO_RINGBUF_MEM | SOPS_ARG_RELEASE)
+
+P(p_lookup, SOPS_RET_PTR_TO_MAP_VALUE_OR_NULL, SOPS_ARG_CONST_MAP_PTR, SOPS_ARG_PTR_TO_MAP_KEY);
+P(p_update, SOPS_RET_INTEGER, SOPS_ARG_CONST_MAP_PTR, SOPS_ARG_PTR_TO_MAP_KEY,
+  SOPS_ARG_PTR_TO_MAP_VALUE, SOPS_ARG_ANYTHING);
+P(p_delete, SOPS_RET_INTEGER, SOPS_ARG_CONST_MAP_PTR, SOPS_ARG_PTR_TO_MAP_KEY);
+P(p_lookup_percpu, SOPS_RET_PTR_TO_MAP_VALUE_OR_NULL, SOPS_ARG_CONST_MAP_PTR,
+  SOPS_ARG_PTR_TO_MAP_KEY, SOPS_ARG_ANYTHING);
+P(p_probe_read, SOPS_RET_INTEGER, MEM_OUT, SOPS_ARG_CONST_SIZE_OR_ZERO, SOPS_ARG_ANYTHING);
+P(p_void, SOPS_RET_INTEGER, 0);
+P(p_printk, SOPS_RET_INTEGER, MEM_RO, SOPS_ARG_CONST_SIZE, SOPS_ARG_ANYTHING, SOPS_ARG_ANYTHING,
+  SOPS_ARG_ANYTHING);
+P(p_spin, SOPS_RET_VOID, SOPS_ARG_PTR_TO_SPIN_LOCK);
+P(p_rb_output, SOPS_RET_INTEGER, SOPS_ARG_CONST_MAP_PTR, MEM_RO, SOPS_ARG_CONST_SIZE_OR_ZERO,
+  SOPS_ARG_ANYTHING);
+P(p_rb_reserve, SOPS_RET_PTR_TO_RINGBUF_MEM_OR_NULL, SOPS_ARG_CONST_MAP_PTR,
+  SOPS_ARG_CONST_ALLOC_SIZE_OR_ZERO, SOPS_ARG_ANYTHING);
+P(p_rb_commit, SOPS_RET_VOID, RB_RELEASE, SOPS_ARG_ANYTHING);
+P(p_rb_query, SOPS_RET_INTEGER, SOPS_ARG_CONST_MAP_PTR, SOPS_ARG_ANYTHING);
+P(p_for_each, SOPS_RET_INTEGER, SOPS_ARG_CONST_MAP_PTR, SOPS_ARG_PTR_TO_FUNC, STACK_OR_NULL,
+  SOPS_ARG_ANYTHING);
+P(p_snprintf, SOPS_RET_INTEGER, MEM_OR_NULL | SOPS_ARG_UNINIT, SOPS_ARG_CONST_SIZE_OR_ZERO,
+  SOPS_ARG_PTR_TO_CONST_STR, MEM_RO_OR_NULL, SOPS_ARG_CONST_SIZE_OR_ZERO);
+P(p_timer_init, SOPS_RET_INTEGER, SOPS_ARG_PTR_TO_TIMER, SOPS_ARG_CONST_MAP_PTR, SOPS_ARG_ANYTHING);
+P(p_timer_set_cb, SOPS_RET_INTEGER, SOPS_ARG_PTR_TO_TIMER, SOPS_ARG_PTR_TO_FUNC);
+P(p_timer_start, SOPS_RET_INTEGER, SOPS_ARG_PTR_TO_TIMER, SOPS_ARG_ANYTHING, SOPS_ARG_ANYTHING);
+P(p_timer_cancel, SOPS_RET_INTEGER, SOPS_ARG_PTR_TO_TIMER);
+P(p_loop, SOPS_RET_INTEGER, SOPS_ARG_ANYTHING, SOPS_ARG_PTR_TO_FUNC, STACK_OR_NULL, SOPS_ARG_ANYTHING);
+P(p_strncmp, SOPS_RET_INTEGER, MEM_RO, SOPS_ARG_CONST_SIZE, SOPS_ARG_PTR_TO_CONST_STR);
+#undef P
+
+bool rt_proto_valid(uint32_t ret, const uint32_t args[5])
+{
+	const uint32_t known = 0xffU | SOPS_ARG_MAYBE_NULL | SOPS_ARG_RDONLY | SOPS_ARG_UNINIT |
+			       SOPS_ARG_RELEASE;
+
+	if (ret >= SOPS_RET_TYPE_CNT)
+		return false;
+	for (int i = 0; i < 5; i++)
+		if ((args[i] & ~known) || SOPS_ARG_BASE(args[i]) >= SOPS_ARG_TYPE_CNT)
+			return false;
+	return true;
+}
+
 /* The built-in table, by the kernel's helper ids (enum bpf_func_id). */
 static const struct sops_helper base_helpers[] = {
-	{ 1, "bpf_map_lookup_elem", map_lookup_elem },
-	{ 2, "bpf_map_update_elem", map_update_elem },
-	{ 3, "bpf_map_delete_elem", map_delete_elem },
-	{ 4, "bpf_probe_read", rt_helper_probe_read },
-	{ 5, "bpf_ktime_get_ns", ktime_get_ns },
-	{ 6, "bpf_trace_printk", rt_helper_trace_printk },
-	{ 7, "bpf_get_prandom_u32", get_prandom_u32 },
-	{ 8, "bpf_get_smp_processor_id", get_smp_processor_id },
-	{ 14, "bpf_get_current_pid_tgid", get_current_pid_tgid },
-	{ 45, "bpf_probe_read_str", rt_helper_probe_read_str },
-	{ 93, "bpf_spin_lock", spin_lock },
-	{ 94, "bpf_spin_unlock", spin_unlock },
-	{ 112, "bpf_probe_read_user", rt_helper_probe_read },
-	{ 113, "bpf_probe_read_kernel", rt_helper_probe_read },
-	{ 114, "bpf_probe_read_user_str", rt_helper_probe_read_str },
-	{ 115, "bpf_probe_read_kernel_str", rt_helper_probe_read_str },
-	{ 125, "bpf_ktime_get_boot_ns", ktime_get_boot_ns },
-	{ 130, "bpf_ringbuf_output", ringbuf_output },
-	{ 131, "bpf_ringbuf_reserve", ringbuf_reserve },
-	{ 132, "bpf_ringbuf_submit", ringbuf_submit },
-	{ 133, "bpf_ringbuf_discard", ringbuf_discard },
-	{ 134, "bpf_ringbuf_query", ringbuf_query },
-	{ 160, "bpf_ktime_get_coarse_ns", ktime_get_coarse_ns },
-	{ 164, "bpf_for_each_map_elem", for_each_map_elem },
-	{ 165, "bpf_snprintf", rt_helper_snprintf },
-	{ 169, "bpf_timer_init", rt_helper_timer_init },
-	{ 170, "bpf_timer_set_callback", rt_helper_timer_set_callback },
-	{ 171, "bpf_timer_start", rt_helper_timer_start },
-	{ 172, "bpf_timer_cancel", rt_helper_timer_cancel },
-	{ 181, "bpf_loop", loop },
-	{ 182, "bpf_strncmp", rt_helper_strncmp },
-	{ 195, "bpf_map_lookup_percpu_elem", map_lookup_percpu_elem },
+	{ 1, "bpf_map_lookup_elem", map_lookup_elem, &p_lookup },
+	{ 2, "bpf_map_update_elem", map_update_elem, &p_update },
+	{ 3, "bpf_map_delete_elem", map_delete_elem, &p_delete },
+	{ 4, "bpf_probe_read", rt_helper_probe_read, &p_probe_read },
+	{ 5, "bpf_ktime_get_ns", ktime_get_ns, &p_void },
+	{ 6, "bpf_trace_printk", rt_helper_trace_printk, &p_printk },
+	{ 7, "bpf_get_prandom_u32", get_prandom_u32, &p_void },
+	{ 8, "bpf_get_smp_processor_id", get_smp_processor_id, &p_void },
+	{ 14, "bpf_get_current_pid_tgid", get_current_pid_tgid, &p_void },
+	{ 45, "bpf_probe_read_str", rt_helper_probe_read_str, &p_probe_read },
+	{ 93, "bpf_spin_lock", spin_lock, &p_spin },
+	{ 94, "bpf_spin_unlock", spin_unlock, &p_spin },
+	{ 112, "bpf_probe_read_user", rt_helper_probe_read, &p_probe_read },
+	{ 113, "bpf_probe_read_kernel", rt_helper_probe_read, &p_probe_read },
+	{ 114, "bpf_probe_read_user_str", rt_helper_probe_read_str, &p_probe_read },
+	{ 115, "bpf_probe_read_kernel_str", rt_helper_probe_read_str, &p_probe_read },
+	{ 125, "bpf_ktime_get_boot_ns", ktime_get_boot_ns, &p_void },
+	{ 130, "bpf_ringbuf_output", ringbuf_output, &p_rb_output },
+	{ 131, "bpf_ringbuf_reserve", ringbuf_reserve, &p_rb_reserve },
+	{ 132, "bpf_ringbuf_submit", ringbuf_submit, &p_rb_commit },
+	{ 133, "bpf_ringbuf_discard", ringbuf_discard, &p_rb_commit },
+	{ 134, "bpf_ringbuf_query", ringbuf_query, &p_rb_query },
+	{ 160, "bpf_ktime_get_coarse_ns", ktime_get_coarse_ns, &p_void },
+	{ 164, "bpf_for_each_map_elem", for_each_map_elem, &p_for_each },
+	{ 165, "bpf_snprintf", rt_helper_snprintf, &p_snprintf },
+	{ 169, "bpf_timer_init", rt_helper_timer_init, &p_timer_init },
+	{ 170, "bpf_timer_set_callback", rt_helper_timer_set_callback, &p_timer_set_cb },
+	{ 171, "bpf_timer_start", rt_helper_timer_start, &p_timer_start },
+	{ 172, "bpf_timer_cancel", rt_helper_timer_cancel, &p_timer_cancel },
+	{ 181, "bpf_loop", loop, &p_loop },
+	{ 182, "bpf_strncmp", rt_helper_strncmp, &p_strncmp },
+	{ 195, "bpf_map_lookup_percpu_elem", map_lookup_percpu_elem, &p_lookup_percpu },
 };
 
 const struct sops_helper *rt_base_helpers(size_t *cnt)

@@ -52,6 +52,8 @@ int sops_runtime__register_helper(struct sops_runtime *rt, const struct sops_hel
 	if (!rt || !desc || !OPTS_VALID(desc, sops_helper_desc) || !desc->fn || !desc->id ||
 	    desc->id >= VM_HELPER_ID_LIMIT)
 		return -EINVAL;
+	if (!rt_proto_valid(desc->ret_type, desc->arg_type))
+		return -EINVAL;
 	pthread_mutex_lock(&rt->reg_lock);
 	for (uint32_t i = 0; i < rt->helper_cnt; i++) {
 		if (rt->helpers[i].d.id == desc->id) {
@@ -70,14 +72,20 @@ int sops_runtime__register_helper(struct sops_runtime *rt, const struct sops_hel
 	memcpy(&h->d, desc, desc->sz < sizeof(h->d) ? desc->sz : sizeof(h->d));
 	h->name = dup_or_null(desc->name, &fail);
 	h->st_ops_name = dup_or_null(OPTS_GET(desc, st_ops_name, NULL), &fail);
-	if (fail) {
+	/* Its own allocation: program tables point at it while rt->helpers grows. */
+	h->proto = calloc(1, sizeof(*h->proto));
+	if (fail || !h->proto) {
 		free(h->name);
 		free(h->st_ops_name);
+		free(h->proto);
 		err = -ENOMEM;
 		goto out;
 	}
 	h->d.name = h->name;
 	h->d.st_ops_name = h->st_ops_name;
+	h->proto->ret_type = h->d.ret_type;
+	h->proto->ret_size = OPTS_GET(desc, ret_size, 0);
+	memcpy(h->proto->arg_type, h->d.arg_type, sizeof(h->proto->arg_type));
 	rt->helper_cnt++;
 out:
 	pthread_mutex_unlock(&rt->reg_lock);
@@ -257,7 +265,7 @@ int rt_helpers_for_prog(struct sops_runtime *rt, const struct sops_prog *prog,
 
 		if (!type_matches(d->prog_types, prog->type) || !st_ops_matches(d->st_ops_name, st_type))
 			continue;
-		t[n++] = (struct sops_helper){ d->id, d->name, d->fn };
+		t[n++] = (struct sops_helper){ d->id, d->name, d->fn, rt->helpers[j].proto };
 	}
 	pthread_mutex_unlock(&rt->reg_lock);
 	*out = t;

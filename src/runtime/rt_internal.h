@@ -398,6 +398,7 @@ struct rt_helper_entry {
 	struct sops_helper_desc d;
 	char *name; /* owned copy */
 	char *st_ops_name;
+	struct sops_func_proto *proto; /* from d, owned; program tables point here */
 };
 
 struct rt_kfunc_entry {
@@ -414,6 +415,8 @@ void rt_kfuncs_free(struct sops_runtime *rt);
 
 /* The built-in helpers (helpers.c) for @prog_type. */
 const struct sops_helper *rt_base_helpers(size_t *cnt);
+/* Whether @ret and @args are known prototype kinds with known modifier bits (helpers.c). */
+bool rt_proto_valid(uint32_t ret, const uint32_t args[5]);
 /* Whether base helper @id is offered to programs of @type. */
 bool rt_base_helper_allowed(uint32_t type, uint32_t id);
 

@@ -85,6 +85,7 @@ void sops_runtime__free(struct sops_runtime *rt)
 	for (uint32_t i = 0; i < rt->helper_cnt; i++) {
 		free(rt->helpers[i].name);
 		free(rt->helpers[i].st_ops_name);
+		free(rt->helpers[i].proto);
 	}
 	free(rt->helpers);
 	free(atomic_load(&rt->htab));
