@@ -28,7 +28,7 @@ enum { ENG_CHECKED, ENG_TRUSTED_INTERP, ENG_TRUSTED_JIT, ENG_CNT };
 static struct sops_runtime *runtime_for(int eng)
 {
 	struct sops_runtime_opts o = { .sz = sizeof(o), .trust_unverified = eng != ENG_CHECKED,
-				       .jit = eng == ENG_TRUSTED_JIT };
+				       .jit = eng == ENG_TRUSTED_JIT, .always_checked = eng == ENG_CHECKED };
 	struct sops_runtime *rt = NULL;
 
 	return sops_runtime__new(&o, &rt) ? NULL : rt;

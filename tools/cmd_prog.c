@@ -20,11 +20,14 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: structops prog run FILE.o PROG [--ctx-in HEX] [--data FILE] [--repeat N]\n"
 		"                          [--interp|--jit] [--json]\n"
+		"       structops prog verify FILE.o [PROG] [--log-level N] [--json]\n"
 		"\n"
-		"Loads FILE.o, runs program PROG once (or N times) through PROG_TEST_RUN and\n"
-		"prints its return value and average duration. --jit runs the program in the\n"
-		"JIT although the verifier has not proven it safe (said on stderr); the default\n"
-		"is the interpreter's checked mode.\n");
+		"run: loads FILE.o, runs program PROG once (or N times) through PROG_TEST_RUN\n"
+		"and prints its return value, average duration and the engine that ran it: a\n"
+		"program the verifier proved safe runs on the JIT (the fast interpreter with\n"
+		"--interp), any other in the interpreter's checked mode. --jit also runs\n"
+		"unverified code on the JIT, unchecked (unsafe; said on stderr).\n"
+		"verify: see `structops prog verify --help`.\n");
 }
 
 static int parse_hex(const char *s, uint8_t **out, uint32_t *len)
@@ -59,8 +62,10 @@ int tool_run_arg(struct tool_run *r, int argc, char **argv, int *i)
 		r->ctx_hex = argv[++*i];
 	else if (!strcmp(arg, "--repeat") && *i + 1 < argc)
 		r->repeat = atol(argv[++*i]);
-	else if (!strcmp(arg, "--jit") || !strcmp(arg, "--interp"))
+	else if (!strcmp(arg, "--jit") || !strcmp(arg, "--interp")) {
 		r->jit = !strcmp(arg, "--jit");
+		r->interp = !r->jit;
+	}
 	else if (!strcmp(arg, "--json"))
 		r->json = true;
 	else if (arg[0] == '-')
@@ -74,6 +79,25 @@ int tool_run_arg(struct tool_run *r, int argc, char **argv, int *i)
 	return 1;
 }
 
+const char *tool_json_escape(const char *s)
+{
+	static char buf[1024];
+	size_t n = 0;
+
+	for (; *s && n + 7 < sizeof(buf); s++) {
+		if (*s == '"' || *s == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = *s;
+		} else if ((unsigned char)*s < 0x20) {
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\\u%04x", *s);
+		} else {
+			buf[n++] = *s;
+		}
+	}
+	buf[n] = 0;
+	return buf;
+}
+
 int tool_run_ctx(struct tool_run *r)
 {
 	if (r->ctx_hex && parse_hex(r->ctx_hex, &r->ctx, &r->ctx_len)) {
@@ -85,7 +109,7 @@ int tool_run_ctx(struct tool_run *r)
 
 int tool_run_open(struct tool_run *r, uint32_t nr_cpus)
 {
-	struct sops_runtime_opts ro = { .sz = sizeof(ro), .jit = r->jit, .trust_unverified = r->jit,
+	struct sops_runtime_opts ro = { .sz = sizeof(ro), .jit = !r->interp, .trust_unverified = r->jit,
 					.nr_cpus = nr_cpus };
 	int err;
 
@@ -180,10 +204,26 @@ static int prog_run(int argc, char **argv)
 	}
 	if (tool_run_load(&r) || tool_run_prog(&r, r.name, data, (uint32_t)data_len, &o))
 		goto out;
-	if (r.json)
-		printf("{\"retval\": %u, \"duration_ns\": %u}\n", o.retval, o.duration);
-	else
-		printf("retval %u (0x%x), %u ns per run\n", o.retval, o.retval, o.duration);
+	{
+		struct sops_prog_verdict v = { .sz = sizeof(v) };
+		const char *engine = "?";
+
+		if (!sops_prog_get_verdict(r.rt, sops_program__handle(target), &v))
+			engine = v.checked ? "interpreter (checked)"
+				 : v.engine == SOPS_ENGINE_JIT ? "jit" : "interpreter";
+		if (r.json) {
+			printf("{\"retval\": %u, \"duration_ns\": %u, \"engine\": \"%s\", \"verified\": %s",
+			       o.retval, o.duration, engine, v.verified ? "true" : "false");
+			if (!v.verified)
+				printf(", \"reason\": \"%s\"", tool_json_escape(v.reason));
+			printf("}\n");
+		} else {
+			printf("retval %u (0x%x), %u ns per run, %s, %s\n", o.retval, o.retval, o.duration,
+			       engine, v.verified ? "verified" : "not verified");
+			if (!v.verified && v.reason[0])
+				printf("not verified: insn %s\n", v.reason);
+		}
+	}
 	rc = 0;
 out:
 	tool_run_free(&r);
@@ -199,6 +239,8 @@ int cmd_prog(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return prog_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "verify"))
+		return cmd_prog_verify(argc - 1, argv + 1);
 	usage(stderr);
 	return 2;
 }

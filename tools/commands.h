@@ -28,6 +28,10 @@ int tool_disasm_jited(FILE *out, const struct sops_insn *insns, size_t insn_cnt,
 int cmd_btf(int argc, char **argv);
 int cmd_object(int argc, char **argv);
 int cmd_prog(int argc, char **argv);
+/* cmd_verify.c: `structops prog verify` (argv[0] is "verify"). */
+int cmd_prog_verify(int argc, char **argv);
+/* @s as the inside of a JSON string (a static buffer: one use at a time). */
+const char *tool_json_escape(const char *s);
 int cmd_map(int argc, char **argv);
 
 /*
@@ -42,7 +46,7 @@ struct tool_run {
 	/* the options both commands take */
 	const char *file, *name, *ctx_hex; /* FILE.o, PROG or MAP, --ctx-in */
 	long repeat;                      /* --repeat (set the default before parsing) */
-	bool jit, json;                   /* --jit / --interp, --json */
+	bool jit, interp, json;           /* --jit (trust unverified) / --interp (no JIT), --json */
 	/* state */
 	uint8_t *ctx; /* --ctx-in parsed */
 	uint32_t ctx_len;

@@ -462,8 +462,12 @@ struct sops_prog_load_opts {
 	char *log_buf;
 	uint32_t log_true_size; /* out */
 	uint32_t token_fd;
+	/* .BTF.ext line info (the kernel's bpf_line_info records) for the verifier's log. */
+	const void *line_info;
+	uint32_t line_info_cnt;
+	uint32_t line_info_rec_size;
 };
-#define sops_prog_load_opts__last_field token_fd
+#define sops_prog_load_opts__last_field line_info_rec_size
 
 /* Load a program from @insn_cnt instruction slots; returns its handle or a negative errno. */
 SOPS_API int sops_prog_load(struct sops_runtime *rt, enum sops_bpf_prog_type prog_type,

@@ -41,7 +41,11 @@ struct sops_runtime_opts {
 	size_t sz;
 	/* Slots of per-CPU maps; 0: the number of configured CPUs. */
 	uint32_t nr_cpus;
-	/* Run programs the verifier did not prove safe in the JIT (default: checked interpreter). */
+	/*
+	 * UNSAFE escape hatch: run programs the verifier did not prove safe on
+	 * the JIT or the fast interpreter, with no checks (default: the checked
+	 * interpreter). A hostile program can then do anything the host can.
+	 */
 	bool trust_unverified;
 	/* Prefer the JIT for verified (or trusted) programs when available. */
 	bool jit;
@@ -50,8 +54,19 @@ struct sops_runtime_opts {
 	void *trace_ctx;
 	/* The host's BTF ("vmlinux" of this process) for kfuncs and struct_ops; may be NULL. */
 	const struct btf *host_btf;
+	/*
+	 * A program the verifier rejects fails PROG_LOAD with the verifier's
+	 * errno and log, as in the kernel. Default (false): it loads and runs
+	 * in the checked interpreter; sops_prog_get_verdict() says why.
+	 */
+	bool verifier_strict;
+	/*
+	 * Run every program in the checked interpreter, verified or not: what
+	 * the soundness tests use (a verified program must never fault there).
+	 */
+	bool always_checked;
 };
-#define sops_runtime_opts__last_field host_btf
+#define sops_runtime_opts__last_field always_checked
 
 /*
  * sops_runtime__new - create an empty runtime. Returns 0 and *@rt or a negative
@@ -68,10 +83,34 @@ SOPS_API void sops_runtime__free(struct sops_runtime *rt);
 
 /* Change whether unverified programs may be JIT-compiled (affects later loads). Thread-safe. */
 SOPS_API void sops_runtime__set_trust_unverified(struct sops_runtime *rt, bool trust);
+/* Change whether verifier rejections fail loads (affects later loads). Thread-safe. */
+SOPS_API void sops_runtime__set_verifier_strict(struct sops_runtime *rt, bool strict);
 /* Change whether loads prefer the JIT (affects later loads). Thread-safe. */
 SOPS_API void sops_runtime__set_jit(struct sops_runtime *rt, bool jit);
 /* Replace the trace sink (NULL: stderr). Thread-safe; in-flight messages may go either way. */
 SOPS_API void sops_runtime__set_trace_sink(struct sops_runtime *rt, sops_trace_fn fn, void *ctx);
+
+/* What the verifier said about a loaded program (sops_prog_get_verdict). */
+struct sops_prog_verdict {
+	size_t sz;
+	bool verified;            /* proven safe: runs on the JIT or the fast interpreter */
+	bool checked;             /* runs in the checked interpreter */
+	enum sops_engine engine;  /* the engine that runs it */
+	int err;                  /* the rejection's errno (0 when verified) */
+	char reason[288];         /* "insn N: message" of the rejection */
+	uint64_t insn_processed;  /* instructions the verifier processed */
+	uint32_t total_states;    /* states it kept for pruning */
+	uint32_t peak_states;     /* most kept at once */
+	uint32_t max_states_per_insn;
+	uint64_t time_ns;         /* how long verification took */
+};
+#define sops_prog_verdict__last_field time_ns
+
+/*
+ * sops_prog_get_verdict - the verifier's verdict, statistics and the engine
+ * of program handle @prog_fd. Returns 0, -EBADF/-EINVAL. Thread-safe.
+ */
+SOPS_API int sops_prog_get_verdict(struct sops_runtime *rt, int prog_fd, struct sops_prog_verdict *v);
 
 /* Object kinds, for counting. */
 enum sops_obj_kind {

@@ -273,6 +273,33 @@ int rt_helpers_for_prog(struct sops_runtime *rt, const struct sops_prog *prog,
 	return 0;
 }
 
+int rt_kfunc_find(struct sops_prog *prog, int32_t btf_id, struct sops_kfunc_desc *desc,
+		  const struct btf **btf)
+{
+	struct sops_runtime *rt = prog->obj.rt;
+	const char *st_type = rt_prog_st_ops_type(prog);
+	int err = -ENOENT;
+
+	pthread_mutex_lock(&rt->reg_lock);
+	for (uint32_t i = 0; i < rt->kfunc_cnt; i++) {
+		const struct sops_kfunc_desc *d = &rt->kfuncs[i].d;
+
+		if (d->btf_id != (uint32_t)btf_id || rt->kfuncs[i].btf)
+			continue;
+		if (!type_matches(d->prog_types, prog->type) || !st_ops_matches(d->st_ops_name, st_type)) {
+			err = -EACCES;
+			break;
+		}
+		/* Registered kfuncs stay for the runtime's life: the name and BTF outlive the load. */
+		*desc = *d;
+		*btf = d->btf ? d->btf : rt->host_btf;
+		err = 0;
+		break;
+	}
+	pthread_mutex_unlock(&rt->reg_lock);
+	return err;
+}
+
 int rt_kfunc_resolve(struct sops_prog *prog, const int *fd_array, uint32_t fd_array_cnt,
 		     int32_t btf_id, int16_t btf_slot, sops_kfunc_fn *fn)
 {

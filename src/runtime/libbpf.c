@@ -142,6 +142,9 @@ int sops_prog_load(struct sops_runtime *rt, enum sops_bpf_prog_type prog_type, c
 	attr.log_size = OPTS_GET(opts, log_size, 0);
 	attr.log_buf = (uint64_t)(uintptr_t)OPTS_GET(opts, log_buf, NULL);
 	attr.prog_token_fd = (int32_t)OPTS_GET(opts, token_fd, 0);
+	attr.line_info = (uint64_t)(uintptr_t)OPTS_GET(opts, line_info, NULL);
+	attr.line_info_cnt = OPTS_GET(opts, line_info_cnt, 0);
+	attr.line_info_rec_size = OPTS_GET(opts, line_info_rec_size, 0);
 	if (prog_name)
 		strncpy(attr.prog_name, prog_name, sizeof(attr.prog_name) - 1);
 	attr.license = (uint64_t)(uintptr_t)license;

@@ -6,7 +6,7 @@
  * names (lddw MAP_FD/MAP_VALUE by handle, MAP_IDX* through fd_array) and the
  * subprograms it passes to helpers (lddw FUNC), let the program type check
  * its attach point, run the verification step, then build the engine:
- *   verified (never yet) or trusted -> JIT if enabled, else fast interpreter,
+ *   verified or trusted -> JIT if enabled, else fast interpreter,
  *                                      with map lookups inlined (inline.c);
  *   otherwise                       -> checked interpreter (maps' value memory
  *                                      allowed through the vm's mem_ok hook).
@@ -19,6 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <bpf/btf.h>
+
+#include <structops/object.h>
 
 #include "../helpers/helpers.h"
 #include "../isa/opcodes.h"
@@ -293,7 +297,8 @@ static struct rt_map *lddw_map(void *ctx, const struct sops_insn *ld)
 	struct load_ctx *lc = ctx;
 	int fd = ld->imm;
 
-	if (ld->src_reg == SOPS_LD_IMM64_MAP_IDX && fd_of_idx(lc, ld->imm, &fd))
+	if ((ld->src_reg == SOPS_LD_IMM64_MAP_IDX || ld->src_reg == SOPS_LD_IMM64_MAP_IDX_VALUE) &&
+	    fd_of_idx(lc, ld->imm, &fd))
 		return NULL;
 	return map_of_fd(lc, fd);
 }
@@ -335,11 +340,11 @@ static int engine_insns(struct load_ctx *lc, bool trusted, bool jit, const struc
 }
 
 static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, size_t helper_cnt,
-		     struct sops_log *log)
+		     char *log_buf, size_t log_size)
 {
 	struct sops_prog *prog = lc->prog;
 	struct sops_runtime *rt = prog->obj.rt;
-	bool trusted = prog->verified || atomic_load(&rt->trust_unverified);
+	bool trusted = (prog->verified && !rt->always_checked) || atomic_load(&rt->trust_unverified);
 	bool jit = trusted && atomic_load(&rt->jit) && sops_jit_available();
 	struct sops_vm_opts opts = {
 		.sz = sizeof(opts),
@@ -351,8 +356,8 @@ static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, siz
 		.ld_imm64_resolve = ld_imm64_resolve,
 		.resolve_ctx = lc,
 		.aux = prog,
-		.log_buf = log->buf,
-		.log_size = log->size,
+		.log_buf = log_buf,
+		.log_size = log_size,
 		.mem_ok = rt_prog_mem_ok,
 		.mem_ok_ctx = prog,
 	};
@@ -438,6 +443,37 @@ int rt_prog_run(struct sops_prog *prog, const uint64_t args[5], const struct sop
 	return vm_run(prog->vm, sops_vm__jit_fn(prog->vm), args, regions, region_cnt, retval);
 }
 
+/* PROG_LOAD's line_info records (the kernel's bpf_line_info) with the strings of prog_btf. */
+static int line_info_get(struct sops_prog *prog, const union sops_bpf_attr *attr,
+			 struct sops_line_info **out, uint32_t *cnt)
+{
+	const uint8_t *rec = (const uint8_t *)(uintptr_t)attr->line_info;
+	struct sops_line_info *l;
+
+	*out = NULL;
+	*cnt = 0;
+	if (!rec || !attr->line_info_cnt || !prog->btf)
+		return 0;
+	if (attr->line_info_rec_size < 16 || attr->line_info_cnt > prog->insn_cnt)
+		return -EINVAL;
+	l = calloc(attr->line_info_cnt, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < attr->line_info_cnt; i++, rec += attr->line_info_rec_size) {
+		uint32_t f[4];
+
+		memcpy(f, rec, sizeof(f));
+		l[i].insn_off = f[0];
+		l[i].file = btf__name_by_offset(prog->btf->btf, f[1]);
+		l[i].line = btf__name_by_offset(prog->btf->btf, f[2]);
+		l[i].line_num = f[3] >> 10;
+		l[i].line_col = f[3] & 0x3ff;
+	}
+	*out = l;
+	*cnt = attr->line_info_cnt;
+	return 0;
+}
+
 static int get_btf(struct sops_runtime *rt, uint32_t fd, struct rt_btf **out)
 {
 	struct rt_obj *o;
@@ -455,6 +491,7 @@ int rt_cmd_prog_load(struct sops_runtime *rt, union sops_bpf_attr *attr)
 	const char *license = (const char *)(uintptr_t)attr->license;
 	struct load_ctx lc = { 0 };
 	struct sops_helper *helpers = NULL;
+	struct sops_line_info *lines = NULL;
 	size_t helper_cnt = 0;
 	struct sops_prog *prog;
 	int err, fd;
@@ -527,15 +564,37 @@ int rt_cmd_prog_load(struct sops_runtime *rt, union sops_bpf_attr *attr)
 	if (err)
 		goto fail;
 	{
-		struct rt_verify_env env = { prog, helpers, helper_cnt, rt, &log };
+		struct rt_verify_env env = {
+			.prog = prog,
+			.helpers = helpers,
+			.helper_cnt = helper_cnt,
+			.rt = rt,
+			.log = &log,
+			.log_level = attr->log_level,
+			.strict = atomic_load(&rt->verifier_strict),
+			.map_of = lddw_map,
+			.map_ctx = &lc,
+		};
 
-		err = rt_verify(&env);
+		err = line_info_get(prog, attr, &lines, &env.line_cnt);
+		env.lines = lines;
+		if (!err)
+			err = rt_verify(&env);
+		prog->vstats = env.stats;
+		free(lines);
 		if (err)
 			goto fail;
 	}
-	err = build_vms(&lc, helpers, helper_cnt, &log);
-	if (err)
-		goto fail;
+	{
+		/* The vm's messages go apart: the verifier's log is already in the buffer. */
+		char vmlog[256] = "";
+
+		err = build_vms(&lc, helpers, helper_cnt, vmlog, sizeof(vmlog));
+		if (err) {
+			log_err(&log, err, "%s", vmlog);
+			goto fail;
+		}
+	}
 	compute_tag(prog);
 	free(helpers);
 	free(lc.map_fds);
@@ -565,6 +624,10 @@ int sops_prog_run(struct sops_runtime *rt, int prog_fd, void *ctx, size_t ctx_si
 	if (err)
 		return err;
 	prog = caa_container_of(o, struct sops_prog, obj);
+	if ((ctx ? ctx_size : 0) < prog->max_ctx_offset) {
+		rt_obj_put(o);
+		return -EINVAL; /* the verifier let it read that much ctx unchecked */
+	}
 	urcu_bp_read_lock();
 	err = rt_prog_run(prog, args, &region, ctx && ctx_size ? 1 : 0, &ret);
 	urcu_bp_read_unlock();
@@ -572,6 +635,35 @@ int sops_prog_run(struct sops_runtime *rt, int prog_fd, void *ctx, size_t ctx_si
 	if (!err && retval)
 		*retval = ret;
 	return err;
+}
+
+int sops_prog_get_verdict(struct sops_runtime *rt, int prog_fd, struct sops_prog_verdict *v)
+{
+	struct sops_prog_verdict out = { .sz = sizeof(out) };
+	struct sops_prog *prog;
+	struct rt_obj *o;
+	int err;
+
+	if (!rt || !v || !OPTS_VALID(v, sops_prog_verdict))
+		return -EINVAL;
+	err = rt_handle_get(rt, prog_fd, SOPS_OBJ_PROG, &o);
+	if (err)
+		return err;
+	prog = caa_container_of(o, struct sops_prog, obj);
+	out.verified = prog->verified;
+	out.checked = sops_vm__checked(prog->vm);
+	out.engine = sops_vm__engine(prog->vm);
+	out.err = prog->vstats.err;
+	memcpy(out.reason, prog->vstats.reason, sizeof(out.reason));
+	out.insn_processed = prog->vstats.insn_processed;
+	out.total_states = prog->vstats.total_states;
+	out.peak_states = prog->vstats.peak_states;
+	out.max_states_per_insn = prog->vstats.max_states_per_insn;
+	out.time_ns = prog->vstats.time_ns;
+	rt_obj_put(o);
+	memcpy(v, &out, v->sz < sizeof(out) ? v->sz : sizeof(out));
+	v->sz = v->sz < sizeof(out) ? v->sz : sizeof(out);
+	return 0;
 }
 
 static void copy_out(uint64_t dst, uint32_t room, const void *src, size_t len)
@@ -609,7 +701,7 @@ int rt_prog_fill_info(struct sops_prog *prog, void *uinfo, uint32_t *info_len)
 	info.btf_id = prog->btf ? prog->btf->obj.id : 0;
 	info.run_time_ns = atomic_load(&prog->run_time_ns);
 	info.run_cnt = atomic_load(&prog->run_cnt);
-	info.verified_insns = prog->verified ? prog->insn_cnt : 0;
+	info.verified_insns = (uint32_t)prog->vstats.insn_processed;
 	info.attach_btf_obj_id = prog->attach_btf ? prog->attach_btf->obj.id : 0;
 	info.attach_btf_id = prog->attach_btf_id;
 	memcpy(uinfo, &info, len);

@@ -273,6 +273,16 @@ void rt_map_find_timer(struct rt_map *map);
 /* --- programs (prog.c) --- */
 
 struct rt_callback; /* a subprogram called back by a helper (prog.c) */
+struct sops_line_info; /* structops/object.h */
+
+/* What the verifier found and what it cost (the kernel's verifier stats). */
+struct rt_verify_stats {
+	uint64_t insn_processed;
+	uint64_t time_ns;
+	uint32_t total_states, peak_states, max_states_per_insn;
+	int err;          /* the rejection's errno, 0 when verified */
+	char reason[288]; /* "insn: message" of the rejection */
+};
 
 struct sops_prog {
 	struct rt_obj obj;
@@ -284,7 +294,9 @@ struct sops_prog {
 	struct rt_btf *btf;        /* prog_btf_fd, held */
 	char name[SOPS_BPF_OBJ_NAME_LEN];
 	bool gpl;
-	bool verified;   /* the verifier proved it safe (never, until the full verifier) */
+	bool verified;   /* the verifier proved it safe (src/verifier/) */
+	uint32_t max_ctx_offset; /* verified: the ctx bytes it reads (a run needs that many) */
+	struct rt_verify_stats vstats;
 	bool sleepable;
 	struct sops_insn *insns; /* as loaded (pseudo lddw still symbolic) */
 	uint32_t insn_cnt;
@@ -456,6 +468,8 @@ struct sops_runtime {
 
 	uint32_t nr_cpus;
 	atomic_bool trust_unverified;
+	atomic_bool verifier_strict; /* a program the verifier rejects fails to load */
+	bool always_checked;         /* even verified programs run checked (soundness tests) */
 	atomic_bool jit;
 	atomic_bool no_inline; /* keep map lookups as helper calls (the bench's baseline) */
 	pthread_mutex_t trace_lock;
@@ -493,9 +507,28 @@ struct rt_verify_env {
 	size_t helper_cnt;
 	struct sops_runtime *rt;
 	struct sops_log *log;
+	uint32_t log_level;  /* PROG_LOAD's: 1 trace, 2 trace with states, 4 stats */
+	bool strict;         /* a rejection fails the load (else: checked mode) */
+	rt_lddw_map_fn map_of; /* the map of an lddw MAP_* */
+	void *map_ctx;
+	const struct sops_line_info *lines; /* .BTF.ext line info, or NULL */
+	uint32_t line_cnt;
+	struct rt_verify_stats stats; /* out */
 };
+/*
+ * Verify @env->prog: 0 (prog->verified tells whether it was proven safe; a
+ * non-strict rejection leaves it false with the reason in stats), or a
+ * negative errno when the program cannot load at all or strict rejection.
+ */
 int rt_verify(struct rt_verify_env *env);
 
+/*
+ * The registered kfunc @btf_id of the host BTF that @prog may call: a copy
+ * of its desc and the BTF of its prototype. 0, -EACCES (not for this
+ * program), -ENOENT.
+ */
+int rt_kfunc_find(struct sops_prog *prog, int32_t btf_id, struct sops_kfunc_desc *desc,
+		  const struct btf **btf);
 /* Resolving a kfunc call for @prog (helpers/registry.c). */
 int rt_kfunc_resolve(struct sops_prog *prog, const int *fd_array, uint32_t fd_array_cnt,
 		     int32_t btf_id, int16_t btf_slot, sops_kfunc_fn *fn);

@@ -47,6 +47,8 @@ int sops_runtime__new(const struct sops_runtime_opts *opts, struct sops_runtime 
 	ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	rt->nr_cpus = OPTS_GET(opts, nr_cpus, 0) ?: (ncpu > 0 ? (uint32_t)ncpu : 1);
 	atomic_init(&rt->trust_unverified, OPTS_GET(opts, trust_unverified, false));
+	atomic_init(&rt->verifier_strict, OPTS_GET(opts, verifier_strict, false));
+	rt->always_checked = OPTS_GET(opts, always_checked, false);
 	atomic_init(&rt->jit, OPTS_GET(opts, jit, false));
 	rt->trace_fn = OPTS_GET(opts, trace_fn, NULL);
 	rt->trace_ctx = OPTS_GET(opts, trace_ctx, NULL);
@@ -95,6 +97,11 @@ void sops_runtime__free(struct sops_runtime *rt)
 	pthread_mutex_destroy(&rt->trace_lock);
 	rt_timers_fini(rt);
 	free(rt);
+}
+
+void sops_runtime__set_verifier_strict(struct sops_runtime *rt, bool strict)
+{
+	atomic_store(&rt->verifier_strict, strict);
 }
 
 void sops_runtime__set_trust_unverified(struct sops_runtime *rt, bool trust)

@@ -58,6 +58,9 @@ static int generic_test_run(struct sops_prog *prog, union sops_bpf_attr *attr)
 	if ((attr->test.ctx_size_in && !attr->test.ctx_in) ||
 	    (attr->test.data_size_in && !attr->test.data_in))
 		return -EINVAL;
+	/* The verifier let the program read max_ctx_offset ctx bytes unchecked: they must exist. */
+	if (attr->test.ctx_size_in < prog->max_ctx_offset)
+		return -EINVAL;
 	if (attr->test.ctx_size_in) {
 		ctx = malloc(attr->test.ctx_size_in);
 		if (!ctx)

@@ -200,16 +200,48 @@ static int load_prog(void *ctx, struct sops_program *p)
 		.fd_array_cnt = (uint32_t)s->mod_cnt + 1,
 		.log_buf = s->plog,
 		.log_size = sizeof(s->plog),
-		.log_level = 1,
+		/* Messages come at level 0 too; level 1 would trace every instruction. */
+		.log_level = 0,
 	};
+
+	uint32_t *lines = NULL;
+	int fd;
 
 	if (bo > 0) {
 		if ((size_t)bo > s->mod_cnt)
 			return -EINVAL;
 		o.attach_btf_obj_fd = (uint32_t)s->mod_fds[bo - 1];
 	}
-	return sops_prog_load(s->rt, (enum sops_bpf_prog_type)p->type, p->name, p->obj->license,
-			      p->insns, p->insn_cnt, &o);
+	/* Source lines for the verifier's log: records with offsets into the object's BTF strings. */
+	if (s->obj_btf_fd > 0 && p->line_info_cnt && p->obj->btf) {
+		const char *base = btf__name_by_offset(p->obj->btf->btf, 0);
+		uint32_t size = 0;
+
+		btf__raw_data(p->obj->btf->btf, &size);
+		lines = base ? calloc(p->line_info_cnt, 16) : NULL;
+		for (size_t i = 0; lines && i < p->line_info_cnt; i++) {
+			const struct sops_line_info *l = &p->line_info[i];
+
+			lines[4 * i] = l->insn_off;
+			lines[4 * i + 1] = (uint32_t)(l->file - base);
+			lines[4 * i + 2] = (uint32_t)(l->line - base);
+			lines[4 * i + 3] = l->line_num << 10 | l->line_col;
+			if (l->file < base || l->line < base || (uint32_t)(l->line - base) >= size) {
+				free(lines); /* not in the string section: no source lines then */
+				lines = NULL;
+			}
+		}
+		if (lines) {
+			o.prog_btf_fd = (uint32_t)s->obj_btf_fd;
+			o.line_info = lines;
+			o.line_info_cnt = (uint32_t)p->line_info_cnt;
+			o.line_info_rec_size = 16;
+		}
+	}
+	fd = sops_prog_load(s->rt, (enum sops_bpf_prog_type)p->type, p->name, p->obj->license, p->insns,
+			    p->insn_cnt, &o);
+	free(lines);
+	return fd;
 }
 
 int st_object_load(struct sops_object *obj, const struct sops_object_load_opts *opts)

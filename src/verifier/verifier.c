@@ -1,24 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * verifier.c - the verification step PROG_LOAD runs (the full verifier's place).
+ * verifier.c - the verification step PROG_LOAD runs: structural rules, then
+ * the data-flow verifier, then the verdict.
  *
- * It receives the program (type, attach point, used maps, callbacks), the
- * helper table the program may call and the runtime (for kfuncs). Today it
- * enforces the structural rules (src/isa/check.c: opcodes, registers, jump
- * targets inside their subprogram and never into an lddw, no fall-off, so a
- * reachable exit) and that every call goes to a helper or kfunc the program
- * may use (host helpers and kfuncs limited to one struct_ops type are left out
- * of the table, or refused, for programs of any other: registry.c), then
- * marks the program "not yet verified": the interpreter runs it
- * in checked mode, and the JIT only when the runtime trusts unverified code.
- * A later issue replaces the body with data-flow verification and sets
- * prog->verified.
+ * Structural rules (src/isa/check.c) and call targets that do not exist are
+ * always fatal: such a program cannot even run checked. Then every path of
+ * the program is explored from its entry (r1 = ctx, r10 = the frame
+ * pointer) by the steps in the files verifier.h lists. The exploration is
+ * depth-first: a conditional jump that can go both ways continues one way
+ * and leaves the other on the pending stack; a path ends at its exit, when
+ * it is pruned, or when it proves impossible. The program is safe when
+ * every path ended without an error within the processed-instruction budget.
+ *
+ * Verdict: a safe program is marked verified (prog->verified) and runs on
+ * the JIT or the fast interpreter. A rejected one fails the load when the
+ * runtime is strict (the kernel's behaviour, with its errno); otherwise it
+ * loads and runs in the checked interpreter, and the log says why.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "../isa/check.h"
 #include "../isa/opcodes.h"
-#include "../runtime/rt_internal.h"
+#include "verifier.h"
 
 static bool helper_listed(const struct rt_verify_env *env, uint32_t id)
 {
@@ -28,14 +35,11 @@ static bool helper_listed(const struct rt_verify_env *env, uint32_t id)
 	return false;
 }
 
-int rt_verify(struct rt_verify_env *env)
+/* What every program must meet, verified or not (the calls must exist). */
+static int check_calls(struct rt_verify_env *env)
 {
 	struct sops_prog *prog = env->prog;
-	int err;
 
-	err = isa_check_prog(prog->insns, prog->insn_cnt, env->log);
-	if (err)
-		return err;
 	for (uint32_t i = 0; i < prog->insn_cnt; i++) {
 		const struct sops_insn *in = &prog->insns[i];
 
@@ -67,6 +71,281 @@ int rt_verify(struct rt_verify_env *env)
 					       in->imm);
 		}
 	}
-	prog->verified = false; /* structural checks only: not yet verified */
+	return 0;
+}
+
+static int init_state(struct venv *env)
+{
+	struct vstate *st = vstate_new();
+	struct vframe *f = vframe_new();
+
+	if (!st || !f) {
+		vstate_free(st);
+		free(f);
+		return -ENOMEM;
+	}
+	st->frame[0] = f;
+	f->regs[1].type = V_PTR_TO_CTX;
+	sc_const(&f->regs[1].v, 0);
+	f->regs[10].type = V_PTR_TO_STACK;
+	sc_const(&f->regs[10].v, 0);
+	env->cur = st;
+	return 0;
+}
+
+static bool pop_path(struct venv *env)
+{
+	struct vpending *p;
+
+	if (!env->pending_cnt)
+		return false;
+	p = &env->pending[--env->pending_cnt];
+	if (vstate_copy(env->cur, &p->st)) {
+		env->err = -ENOMEM;
+		return false;
+	}
+	vstate_clear(&p->st);
+	env->insn_idx = p->insn;
+	env->prev_insn = p->prev_insn;
+	env->cur_parent = p->parent;
+	env->cb_return = false;
+	if (env->log_level) {
+		vlog(env, "from %u to %u:", p->prev_insn, p->insn);
+		vlog_state(env, env->cur);
+	}
+	return true;
+}
+
+static int step(struct venv *env, const struct sops_insn *in)
+{
+	uint32_t idx = env->insn_idx;
+	int err;
+
+	switch (OPC_CLASS(in->code)) {
+	case OPC_ALU:
+	case OPC_ALU64:
+		err = valu(env, in);
+		env->insn_idx = idx + 1;
+		return err;
+	case OPC_LDX:
+		err = vmem_ldx(env, in);
+		env->insn_idx = idx + 1;
+		return err;
+	case OPC_ST:
+	case OPC_STX:
+		err = OPC_MODE(in->code) == OPC_ATOMIC ? vmem_atomic(env, in) : vmem_st(env, in);
+		env->insn_idx = idx + 1;
+		return err;
+	case OPC_LD:
+		if (in->code != OPC_LDDW)
+			return verr(env, -EINVAL, "BPF_LD_[ABS|IND] instructions are not supported");
+		err = vld_imm64(env, in);
+		env->insn_idx = idx + 2;
+		return err;
+	default: /* JMP, JMP32 */
+		if (OPC_OP(in->code) == OPC_EXIT)
+			return vexit(env);
+		if (OPC_OP(in->code) == OPC_CALL) {
+			err = vcall(env, in);
+			if (!err && in->src_reg != SOPS_CALL_LOCAL)
+				env->insn_idx = idx + 1;
+			return err;
+		}
+		return vbranch(env, in);
+	}
+}
+
+static int explore(struct venv *env)
+{
+	int err;
+
+	for (;;) {
+		uint32_t idx;
+
+		if (env->path_done) {
+			vstate_path_end(env);
+			env->path_done = false;
+			if (!pop_path(env))
+				return env->err;
+		}
+		idx = env->insn_idx;
+		if (idx >= env->insn_cnt)
+			return verr(env, -EINVAL, "invalid insn idx %u insn_cnt %u", idx, env->insn_cnt);
+		if (++env->insn_processed > V_INSN_LIMIT)
+			return verr(env, -E2BIG, "BPF program is too large. Processed %" PRIu64 " insn",
+				    env->insn_processed);
+		if (env->aux[idx].prune_point) {
+			err = vstate_visit(env, idx);
+			env->cb_return = false;
+			if (err < 0)
+				return err;
+			if (err == 1) {
+				vlog(env, "%u: safe\n", idx);
+				env->path_done = true;
+				continue;
+			}
+		}
+		env->aux[idx].seen = true;
+		vlog_insn(env, idx);
+		err = step(env, &env->insns[idx]);
+		if (err)
+			return err;
+		if (env->log_level >= 2 && !env->path_done) {
+			vlog(env, "%u:", idx);
+			vlog_state(env, env->cur);
+		}
+	}
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	const struct sops_line_info *x = a, *y = b;
+
+	return x->insn_off < y->insn_off ? -1 : x->insn_off > y->insn_off;
+}
+
+/* The maps each lddw names, for the pointer kinds. */
+static void note_maps(struct venv *env, const struct rt_verify_env *e)
+{
+	for (uint32_t i = 0; i + 1 < env->insn_cnt; i++) {
+		const struct sops_insn *in = &env->insns[i];
+
+		if (in->code != OPC_LDDW)
+			continue;
+		if (in->src_reg != SOPS_LD_IMM64_CONST && in->src_reg != SOPS_LD_IMM64_FUNC && e->map_of)
+			env->aux[i].map = e->map_of(e->map_ctx, in);
+		i++;
+	}
+}
+
+/* Put the message at the end of the trace, where a reader looks (over the tail if full). */
+static void finish_log(struct venv *env, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (!env->log_buf || env->log_size < 2)
+		return;
+	if (env->log_len + n + 1 >= env->log_size) {
+		env->log_len = n + 1 < env->log_size ? env->log_size - n - 1 : 0;
+		env->log_truncated = true;
+	}
+	snprintf(env->log_buf + env->log_len, env->log_size - env->log_len, "%s", line);
+	env->log_len += strnlen(env->log_buf + env->log_len, env->log_size - env->log_len);
+}
+
+static void print_stats(struct venv *env)
+{
+	char line[256];
+
+	if (!env->log_level)
+		return;
+	snprintf(line, sizeof(line),
+		 "processed %" PRIu64 " insns (limit %d) max_states_per_insn %u total_states %u "
+		 "peak_states %u mark_read 0\nverification time %" PRIu64 " usec\n",
+		 env->insn_processed, V_INSN_LIMIT, env->max_states_per_insn, env->total_states,
+		 env->peak_states, env->time_ns / 1000);
+	finish_log(env, line);
+}
+
+static void env_free(struct venv *env)
+{
+	vstate_free_all(env);
+	for (uint32_t i = 0; i < env->pending_cnt; i++)
+		vstate_clear(&env->pending[i].st);
+	free(env->pending);
+	vstate_free(env->cur);
+	free(env->aux);
+	free(env->subprogs);
+	free(env->lines);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int rt_verify(struct rt_verify_env *e)
+{
+	struct sops_prog *prog = e->prog;
+	struct venv env = { 0 };
+	uint64_t t0 = now_ns();
+	int err;
+
+	prog->verified = false;
+	err = isa_check_prog(prog->insns, prog->insn_cnt, e->log);
+	if (!err)
+		err = check_calls(e);
+	if (err)
+		return err;
+
+	env.prog = prog;
+	env.rt = e->rt;
+	env.helpers = e->helpers;
+	env.helper_cnt = e->helper_cnt;
+	env.insns = prog->insns;
+	env.insn_cnt = prog->insn_cnt;
+	env.log = e->log;
+	env.log_level = e->log_level;
+	if (e->log_level && e->log && e->log->buf && e->log->size) {
+		env.log_buf = e->log->buf;
+		env.log_size = e->log->size;
+	}
+	if (e->line_cnt) {
+		env.lines = malloc(e->line_cnt * sizeof(*env.lines));
+		if (env.lines) {
+			memcpy(env.lines, e->lines, e->line_cnt * sizeof(*env.lines));
+			qsort(env.lines, e->line_cnt, sizeof(*env.lines), cmp_line);
+			env.line_cnt = e->line_cnt;
+		}
+	}
+	env.aux = calloc(prog->insn_cnt, sizeof(*env.aux));
+	if (!env.aux) {
+		err = -ENOMEM;
+		goto out;
+	}
+	note_maps(&env, e);
+	err = vcfg_check(&env);
+	if (!err)
+		err = init_state(&env);
+	if (!err)
+		err = explore(&env);
+	if (!err && env.err)
+		err = env.err;
+	env.time_ns = now_ns() - t0;
+out:
+	e->stats.insn_processed = env.insn_processed;
+	e->stats.total_states = env.total_states;
+	e->stats.peak_states = env.peak_states;
+	e->stats.max_states_per_insn = env.max_states_per_insn;
+	e->stats.time_ns = env.time_ns ? env.time_ns : now_ns() - t0;
+	if (err == -ENOMEM && !env.err) {
+		env_free(&env);
+		return log_err(e->log, -ENOMEM, "verifier out of memory");
+	}
+	if (err) {
+		char line[320];
+
+		snprintf(e->stats.reason, sizeof(e->stats.reason), "%u: %s", env.err_insn, env.errmsg);
+		e->stats.err = err;
+		snprintf(line, sizeof(line), "%s\n", env.errmsg);
+		if (env.log_buf) {
+			finish_log(&env, line);
+			print_stats(&env);
+			if (e->log)
+				e->log->written = 1;
+		}
+	} else {
+		prog->verified = true;
+		print_stats(&env);
+	}
+	env_free(&env);
+	if (err && e->strict) {
+		if (e->log && !e->log->written)
+			log_err(e->log, err, "%s", env.errmsg);
+		return err;
+	}
 	return 0;
 }
