@@ -170,6 +170,16 @@ static int policy_load(struct sops_runtime *rt, const char *path, struct policy 
 		return -ENOENT;
 	}
 	p->load_ms = (now_ns() - t0) / 1e6;
+	/* Programs the verifier could not prove safe run checked (slower): say which and why. */
+	for (struct sops_program *pg = sops_object__next_program(p->obj, NULL); pg;
+	     pg = sops_object__next_program(p->obj, pg)) {
+		struct sops_prog_verdict v = { .sz = sizeof(v) };
+
+		if (sops_program__handle(pg) >= 0 && !sops_prog_get_verdict(rt, sops_program__handle(pg), &v) &&
+		    !v.verified)
+			fprintf(stderr, "demo: %s: %s is not verified, runs checked: insn %s\n", path,
+				sops_program__name(pg), v.reason);
+	}
 	return 0;
 }
 
@@ -198,7 +208,7 @@ static int runtime_setup(const struct config *cfg, const struct sops_btf *btf, s
 	 * fast mode) run only trusted programs; these are ours.
 	 */
 	struct sops_runtime_opts ro = { .sz = sizeof(ro), .jit = cfg->jit,
-					.trust_unverified = true,
+					.trust_unverified = getenv("DEMO_TRUST") != NULL,
 					.host_btf = sops_btf__libbpf(btf) };
 	int err = sops_runtime__new(&ro, rt);
 
