@@ -30,6 +30,7 @@
 #include <structops/vm.h>
 
 #include "bench_maps.h"
+#include "bench_verify.h"
 #include "struct_ops/thunk.h"
 
 typedef uint64_t (*kernel_fn)(uint8_t *mem, uint64_t len);
@@ -682,7 +683,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < o.only_cnt; i++) {
 		bool known = false;
 
-		known = !strcmp(o.only[i], "maps"); /* the map lookup part (bench_maps.c) */
+		/* the map lookup part (bench_maps.c), the verifier part (bench_verify.c) */
+		known = !strcmp(o.only[i], "maps") || !strcmp(o.only[i], "verify");
 		for (size_t k = 0; k < KERNEL_CNT; k++)
 			known |= !strcmp(kernels[k].name, o.only[i]);
 		if (!known) {
@@ -711,6 +713,8 @@ int main(int argc, char **argv)
 		if (bench_compile(&o) || bench_thunk(&o))
 			failed = 1;
 		if (!failed && selected(&o, "maps") && bench_maps(o.dir, o.samples, o.target_ns))
+			failed = 1;
+		if (!failed && selected(&o, "verify") && bench_verify())
 			failed = 1;
 	}
 	if (failed) {

@@ -80,6 +80,12 @@ $(BENCH_DIR)/bench_maps.o: bench/bench_maps.c bench/bench_maps.h bench/maps/maps
 
 bench-build: $(BENCH_MAPS_OBJ)
 
-$(BENCH_EXE): $(BENCH_DIR)/bench.o $(BENCH_DIR)/bench_maps.o $(BENCH_NATIVE) $(BENCH_MAPS_NAT) $(STATIC_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(BENCH_DIR)/bench.o $(BENCH_DIR)/bench_maps.o $(BENCH_NATIVE) \
-		$(BENCH_MAPS_NAT) $(STATIC_LIB) $(LIBS)
+# The verifier's timing against the kernel's (bench_verify.c).
+$(BENCH_DIR)/bench_verify.o: bench/bench_verify.c bench/bench_verify.h include/structops/runtime.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ibench -c $< -o $@
+
+$(BENCH_EXE): $(BENCH_DIR)/bench.o $(BENCH_DIR)/bench_maps.o $(BENCH_DIR)/bench_verify.o $(BENCH_NATIVE) \
+		$(BENCH_MAPS_NAT) $(STATIC_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BENCH_DIR)/bench.o $(BENCH_DIR)/bench_maps.o $(BENCH_DIR)/bench_verify.o \
+		$(BENCH_NATIVE) $(BENCH_MAPS_NAT) $(STATIC_LIB) $(LIBS)

@@ -166,20 +166,11 @@ int vbranch(struct venv *env, const struct sops_insn *in)
 		return 0;
 	}
 	/* Both ways: the target waits (narrowed), the fall-through goes on (narrowed). */
-	{
-		struct vstate *other = vstate_new();
-
-		if (!other)
-			return -ENOMEM;
-		err = vstate_copy(other, env->cur);
-		if (!err && refine(env, other, in, true)) {
-			vlog(env, "from %u to %u: (pushed)\n", idx, target);
-			err = vpush(env, other, target, idx);
-		}
-		vstate_free(other);
-		if (err)
-			return err;
-	}
+	err = vpush(env, env->cur, target, idx);
+	if (err)
+		return err;
+	if (!refine(env, &env->pending[env->pending_cnt - 1].st, in, true))
+		vpop_drop(env); /* the jump can never be taken this way */
 	if (!refine(env, env->cur, in, false)) {
 		env->path_done = true; /* this way is impossible */
 		return 0;

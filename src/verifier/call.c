@@ -48,8 +48,8 @@ int vpush(struct venv *env, const struct vstate *st, uint32_t insn, uint32_t pre
 	if (env->pending_cnt == env->pending_cap) {
 		uint32_t cap = env->pending_cap ? env->pending_cap * 2 : 64;
 
-		if (cap > 1u << 16)
-			return verr(env, -E2BIG, "BPF program is too complex: %u paths wait", env->pending_cnt);
+		if (cap > V_MAX_PENDING) /* the kernel's jump-sequence limit */
+			return verr(env, -E2BIG, "The sequence of %u jumps is too complex.", env->pending_cnt);
 		p = realloc(env->pending, cap * sizeof(*p));
 		if (!p)
 			return -ENOMEM;
@@ -69,6 +69,14 @@ int vpush(struct venv *env, const struct vstate *st, uint32_t insn, uint32_t pre
 	if (env->pending_cnt > env->peak_pending)
 		env->peak_pending = env->pending_cnt;
 	return 0;
+}
+
+void vpop_drop(struct venv *env)
+{
+	struct vpending *p = &env->pending[--env->pending_cnt];
+
+	if (p->parent)
+		p->parent->branches--;
 }
 
 /* --- references --- */

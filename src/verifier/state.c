@@ -16,6 +16,7 @@
  * snapshot of its own ancestry in exactly the same state loops forever.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,29 +89,57 @@ void vstate_free(struct vstate *st)
 	free(st);
 }
 
-int vstate_copy(struct vstate *dst, const struct vstate *src)
+static size_t frame_bytes(const struct vframe *f, bool snap)
+{
+	size_t slots = snap ? ((size_t)f->depth + 7) / 8 : V_SLOTS;
+
+	return offsetof(struct vframe, stack) + (slots > V_SLOTS ? V_SLOTS : slots) * sizeof(f->stack[0]);
+}
+
+/*
+ * Full frames keep every slot from depth/8 on VS_INVALID, so a copy moves
+ * only the slots in use and resets the ones the destination used beyond.
+ */
+static int copy_state(struct vstate *dst, const struct vstate *src, bool snap)
 {
 	struct vframe *keep[V_MAX_FRAMES];
 
 	memcpy(keep, dst->frame, sizeof(keep));
 	for (uint32_t i = 0; i < V_MAX_FRAMES; i++) {
+		size_t from, to;
+
 		if (i > src->curframe || !src->frame[i]) {
 			free(keep[i]);
 			keep[i] = NULL;
 			continue;
 		}
 		if (!keep[i]) {
-			keep[i] = malloc(sizeof(struct vframe));
+			/* A snapshot's frame is cut after its slots in use: smaller, and never read beyond. */
+			keep[i] = snap ? malloc(frame_bytes(src->frame[i], true)) : calloc(1, sizeof(struct vframe));
 			if (!keep[i]) {
 				memcpy(dst->frame, keep, sizeof(keep));
 				return -ENOMEM;
 			}
 		}
-		memcpy(keep[i], src->frame[i], sizeof(struct vframe));
+		from = ((size_t)src->frame[i]->depth + 7) / 8;
+		to = snap ? from : ((size_t)keep[i]->depth + 7) / 8;
+		memcpy(keep[i], src->frame[i], frame_bytes(src->frame[i], true));
+		for (size_t k = from; k < to && k < V_SLOTS; k++)
+			memset(keep[i]->stack[k].type, VS_INVALID, 8);
 	}
 	*dst = *src;
 	memcpy(dst->frame, keep, sizeof(keep));
 	return 0;
+}
+
+int vstate_copy(struct vstate *dst, const struct vstate *src)
+{
+	return copy_state(dst, src, false);
+}
+
+int vstate_copy_snap(struct vstate *dst, const struct vstate *src)
+{
+	return copy_state(dst, src, true);
 }
 
 /* --- comparison --- */
@@ -166,8 +195,12 @@ static bool reg_within(const struct vreg *old, const struct vreg *cur, struct id
 		return true;
 	if (cur->type != old->type)
 		return false;
+	/*
+	 * A scalar linked to copies (id) had them narrowed along with it on the
+	 * old path: the current one must be linked the same way.
+	 */
 	if (old->type == V_SCALAR)
-		return sc_within(&old->v, &cur->v);
+		return sc_within(&old->v, &cur->v) && (!old->id || ids_match(m, old->id, cur->id));
 	return old->flags == cur->flags && old->off == cur->off && same_target(old, cur) &&
 	       sc_within(&old->v, &cur->v) && ids_match(m, old->id, cur->id) &&
 	       ids_match(m, old->ref_obj_id, cur->ref_obj_id);
@@ -219,11 +252,14 @@ static uint16_t frame_live(const struct venv *env, const struct vstate *st, uint
 
 bool vstate_within(struct venv *env, const struct vstate *old, const struct vstate *cur, uint32_t idx)
 {
-	struct idmap *m = malloc(sizeof(*m));
+	struct idmap *m = env->idmap;
 	bool ok = false;
 
-	if (!m)
-		return false;
+	if (!m) {
+		m = env->idmap = malloc(sizeof(*m));
+		if (!m)
+			return false;
+	}
 	m->cnt = 0;
 	if (old->curframe != cur->curframe || old->refcnt != cur->refcnt ||
 	    old->cb_depth != cur->cb_depth || old->lock_map != cur->lock_map)
@@ -242,13 +278,13 @@ bool vstate_within(struct venv *env, const struct vstate *old, const struct vsta
 		for (int r = 0; r < 10; r++)
 			if ((live & (1U << r)) && !reg_within(&of->regs[r], &cf->regs[r], m))
 				goto out;
-		for (int s = 0; s < V_SLOTS; s++)
+		/* Slots below the old frame's deepest access were never written there. */
+		for (int s = 0; s < (of->depth + 7) / 8 && s < V_SLOTS; s++)
 			if (!slot_within(&of->stack[s], &cf->stack[s], m))
 				goto out;
 	}
 	ok = true;
 out:
-	free(m);
 	return ok;
 }
 
@@ -270,12 +306,12 @@ bool vstate_equal(const struct vstate *a, const struct vstate *b)
 	for (uint32_t f = 0; f <= a->curframe; f++) {
 		const struct vframe *x = a->frame[f], *y = b->frame[f];
 
-		if (x->callsite != y->callsite)
+		if (x->callsite != y->callsite || x->depth != y->depth)
 			return false;
 		for (int r = 0; r < 10; r++)
 			if (!reg_equal(&x->regs[r], &y->regs[r]))
 				return false;
-		for (int s = 0; s < V_SLOTS; s++) {
+		for (int s = 0; s < (x->depth + 7) / 8 && s < V_SLOTS; s++) {
 			if (memcmp(x->stack[s].type, y->stack[s].type, 8))
 				return false;
 			if (x->stack[s].type[0] == VS_SPILL && !reg_equal(&x->stack[s].spill, &y->stack[s].spill))
@@ -302,7 +338,7 @@ static struct vsnap *snap_add(struct venv *env, uint32_t idx)
 
 	if (!s)
 		return NULL;
-	if (vstate_copy(&s->st, env->cur)) {
+	if (vstate_copy_snap(&s->st, env->cur)) {
 		vstate_clear(&s->st);
 		free(s);
 		return NULL;
@@ -366,12 +402,29 @@ int vstate_visit(struct venv *env, uint32_t idx)
 		if (round && vstate_within(env, &s->st, env->cur, idx))
 			return 1;
 		if (!s->branches) {
-			if (vstate_within(env, &s->st, env->cur, idx))
+			if (vstate_within(env, &s->st, env->cur, idx)) {
+				s->hit++;
 				return 1;
+			}
+			/* A state that keeps failing to prune only costs time: drop it from the list. */
+			if (++s->miss > 3 * s->hit + 16) {
+				list[i--] = list[--a->explored_cnt];
+				continue;
+			}
 		} else if (vstate_equal(&s->st, env->cur) && is_ancestor(env, s)) {
 			return verr(env, -EINVAL, "infinite loop detected at insn %u", idx);
 		}
 	}
+	if (env->total_states >= V_MAX_TOTAL_STATES)
+		return 0; /* memory bound: prune less from here on (never unsound) */
+	/*
+	 * A snapshot costs a copy of the state: take one only when the path did
+	 * some work since the last (the kernel's heuristic), and always at
+	 * callback loop heads. Fewer snapshots only mean fewer prunes.
+	 */
+	if (!a->cb_call && env->insn_processed - env->last_snap_processed < 8)
+		return 0;
+	env->last_snap_processed = env->insn_processed;
 	s = snap_add(env, idx);
 	if (!s)
 		return -ENOMEM;
@@ -399,6 +452,8 @@ void vstate_free_all(struct venv *env)
 		s = n;
 	}
 	env->all_snaps = NULL;
+	free(env->idmap);
+	env->idmap = NULL;
 	for (uint32_t i = 0; env->aux && i < env->insn_cnt; i++) {
 		free(env->aux[i].explored);
 		env->aux[i].explored = NULL;
@@ -421,7 +476,8 @@ void vstate_widen(struct vstate *cur, const struct vstate *old)
 
 		for (int r = 0; r < 10; r++)
 			widen_reg(&c->regs[r], &o->regs[r]);
-		for (int s = 0; s < V_SLOTS; s++) {
+		/* @old is a snapshot: only its slots in use exist (deeper ones never changed). */
+		for (int s = 0; s < (o->depth + 7) / 8 && s < V_SLOTS; s++) {
 			struct vstack_slot *cs = &c->stack[s];
 			const struct vstack_slot *os = &o->stack[s];
 

@@ -100,11 +100,13 @@ static bool pop_path(struct venv *env)
 	if (!env->pending_cnt)
 		return false;
 	p = &env->pending[--env->pending_cnt];
-	if (vstate_copy(env->cur, &p->st)) {
-		env->err = -ENOMEM;
-		return false;
+	{
+		/* Swap, so the frames are reused by the next push instead of copied. */
+		struct vstate tmp = *env->cur;
+
+		*env->cur = p->st;
+		p->st = tmp;
 	}
-	vstate_clear(&p->st);
 	env->insn_idx = p->insn;
 	env->prev_insn = p->prev_insn;
 	env->cur_parent = p->parent;
@@ -250,7 +252,7 @@ static void print_stats(struct venv *env)
 static void env_free(struct venv *env)
 {
 	vstate_free_all(env);
-	for (uint32_t i = 0; i < env->pending_cnt; i++)
+	for (uint32_t i = 0; i < env->pending_cap; i++)
 		vstate_clear(&env->pending[i].st);
 	free(env->pending);
 	vstate_free(env->cur);

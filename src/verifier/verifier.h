@@ -42,6 +42,8 @@
 #define V_MAX_REFS 64
 #define V_MAX_STATES_PER_INSN 64 /* explored states kept per prune point */
 #define V_MAX_CB_DEPTH 4         /* callbacks within callbacks */
+#define V_MAX_PENDING 8192       /* paths waiting at once */
+#define V_MAX_TOTAL_STATES 20000 /* snapshots kept in all (bounds memory: ~8 KiB a frame) */
 
 /* Register kinds. */
 enum vtype {
@@ -96,13 +98,18 @@ struct vstack_slot {
 
 struct vframe {
 	struct vreg regs[11];
-	struct vstack_slot stack[V_SLOTS]; /* stack[i] covers fp-8*(i+1) .. fp-8*i-1 */
 	uint32_t callsite; /* the call instruction (frame > 0) */
 	uint32_t subprog;
-	uint16_t depth;    /* stack bytes used (rounded to 8) */
+	uint16_t depth;    /* stack bytes used (rounded to 8): slots below are all VS_INVALID */
 	uint8_t cb_kind;   /* 0: bpf-to-bpf call, else enum vcb_kind */
 	/* callbacks: the return value range the helper accepts */
 	int32_t cb_ret_min, cb_ret_max;
+	/*
+	 * Last, so a snapshot copies only the slots in use: stack[i] covers
+	 * fp-8*(i+1) .. fp-8*i-1. In a snapshot, slots from depth/8 on are
+	 * not copied and must not be read.
+	 */
+	struct vstack_slot stack[V_SLOTS];
 };
 
 enum vcb_kind {
@@ -136,6 +143,7 @@ struct vsnap {
 	struct vsnap *parent; /* the previous snapshot on its path */
 	uint32_t branches;    /* paths through it still being explored; 0: complete */
 	uint32_t insn;
+	uint32_t hit, miss;      /* prunes it made, comparisons it failed */
 	struct vsnap *next_free; /* all snapshots, freed at the end */
 };
 
@@ -196,12 +204,14 @@ struct venv {
 	struct vpending *pending;
 	uint32_t pending_cnt, pending_cap;
 	struct vsnap *all_snaps;
+	void *idmap; /* state.c's scratch id map for comparisons */
 	uint32_t next_id;
 	bool path_done; /* the current path ended (exit or pruned) */
 	bool cb_return; /* the current path just came back from a callback round */
 
 	/* stats */
 	uint64_t insn_processed;
+	uint64_t last_snap_processed;
 	uint32_t peak_states, total_states, cur_states;
 	uint32_t max_states_per_insn;
 	uint32_t peak_pending;
@@ -230,6 +240,8 @@ int vsubprog_find(const struct venv *env, uint32_t start);
 /* state.c */
 struct vstate *vstate_new(void);
 int vstate_copy(struct vstate *dst, const struct vstate *src);
+/* A copy for comparison only: the stack slots in use (vframe.depth), nothing deeper. */
+int vstate_copy_snap(struct vstate *dst, const struct vstate *src);
 void vstate_clear(struct vstate *st);
 void vstate_free(struct vstate *st);
 struct vframe *vframe_new(void);
@@ -288,6 +300,8 @@ int vcall(struct venv *env, const struct sops_insn *in);
 int vexit(struct venv *env);
 void vrelease_ref(struct venv *env, uint32_t ref_obj_id);
 uint32_t vnew_id(struct venv *env);
+/* Forget the path pushed last (it proved impossible). */
+void vpop_drop(struct venv *env);
 /* Push a path starting at @insn with state @st copied. */
 int vpush(struct venv *env, const struct vstate *st, uint32_t insn, uint32_t prev);
 /* Mark every register and spill with @id NULL (scalar 0) or not NULL. */
