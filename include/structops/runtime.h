@@ -65,8 +65,15 @@ struct sops_runtime_opts {
 	 * the soundness tests use (a verified program must never fault there).
 	 */
 	bool always_checked;
+	/*
+	 * Bytes all maps of the runtime may use together (values, keys, element
+	 * headers, buckets, ring buffer data), charged at creation and released
+	 * when a map is freed. 0: 1 GiB. A map larger than the whole limit gets
+	 * -E2BIG, one that does not fit beside the live maps -ENOMEM.
+	 */
+	size_t map_mem_limit;
 };
-#define sops_runtime_opts__last_field always_checked
+#define sops_runtime_opts__last_field map_mem_limit
 
 /*
  * sops_runtime__new - create an empty runtime. Returns 0 and *@rt or a negative

@@ -12,6 +12,7 @@
  * (__uint), `key` and `value` as pointers to the types (__type).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,8 +135,15 @@ int maps_init_data(struct sops_object *obj)
 		s->map_idx = -1;
 		if (!s->size)
 			continue;
-		if (s->size > UINT32_MAX)
-			return log_err(&obj->log, -E2BIG, "section %s is too large", s->name);
+		/*
+		 * The section becomes one array value: beyond the array's value
+		 * limit (the kernel's INT_MAX) no runtime could create the map, so
+		 * refuse before allocating the copy (a .bss costs no file bytes).
+		 */
+		if (s->size > INT32_MAX)
+			return log_err(&obj->log, -E2BIG,
+				       "section %s is too large (%llu bytes, at most %d in one map value)",
+				       s->name, (unsigned long long)s->size, INT32_MAX);
 		kind = s->sh.sh_type == SHT_NOBITS ? SOPS_MAP_BSS :
 		       !strncmp(s->name, ".rodata", 7) ? SOPS_MAP_RODATA : SOPS_MAP_DATA;
 		data_map_name(obj, s->name, name, sizeof(name));

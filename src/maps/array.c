@@ -30,6 +30,9 @@ struct rt_array {
 
 #define to_array(m) caa_container_of(m, struct rt_array, map)
 
+/* The largest value (the kernel's: round_up() of it must not overflow 32 bits). */
+#define ARRAY_VALUE_MAX INT32_MAX
+
 static int array_alloc_check(const union sops_bpf_attr *attr)
 {
 	bool percpu = attr->map_type == SOPS_BPF_MAP_TYPE_PERCPU_ARRAY;
@@ -37,9 +40,37 @@ static int array_alloc_check(const union sops_bpf_attr *attr)
 	if (attr->max_entries == 0 || attr->key_size != 4 || attr->value_size == 0 ||
 	    attr->map_flags & ~ARRAY_FLAGS || (percpu && attr->map_flags & SOPS_BPF_F_MMAPABLE))
 		return -EINVAL;
-	if (percpu && attr->value_size > RT_PCPU_MIN_UNIT_SIZE)
+	if (attr->value_size > ARRAY_VALUE_MAX)
+		return -E2BIG;
+	if (percpu && ROUND_UP((uint64_t)attr->value_size, 8) > RT_PCPU_MIN_UNIT_SIZE)
 		return -E2BIG;
 	return 0;
+}
+
+/*
+ * The value block: max_entries elements of round_up(value_size, 8) bytes,
+ * times the CPU slots of a per-CPU map. The host copies one element's slots
+ * at once, which must fit the 32-bit sys_value_size.
+ */
+static int array_layout(const union sops_bpf_attr *attr, uint32_t nr_cpus, uint64_t *values_size)
+{
+	bool percpu = attr->map_type == SOPS_BPF_MAP_TYPE_PERCPU_ARRAY;
+	uint64_t elem = ROUND_UP((uint64_t)attr->value_size, 8), row;
+
+	if (!rt_mul_ok(elem, percpu ? nr_cpus : 1, &row) || row > UINT32_MAX ||
+	    !rt_mul_ok(row, attr->max_entries, values_size) || *values_size > SIZE_MAX / 2)
+		return -E2BIG;
+	return 0;
+}
+
+static int array_mem_size(const union sops_bpf_attr *attr, uint32_t nr_cpus, uint64_t *bytes)
+{
+	uint64_t values;
+	int err = array_layout(attr, nr_cpus, &values);
+
+	if (err)
+		return err;
+	return rt_add_ok(values, sizeof(struct rt_array), bytes) ? 0 : -E2BIG;
 }
 
 static int array_alloc(struct sops_runtime *rt, const union sops_bpf_attr *attr, struct rt_map **out)
@@ -48,21 +79,22 @@ static int array_alloc(struct sops_runtime *rt, const union sops_bpf_attr *attr,
 	uint32_t ncpu = percpu ? rt->nr_cpus : 1;
 	struct rt_array *a;
 	uint64_t total;
+	int err;
 
-	total = (uint64_t)ROUND_UP(attr->value_size, 8) * attr->max_entries * ncpu;
-	if (total > RT_MAP_MEM_LIMIT)
-		return -E2BIG;
+	err = array_layout(attr, rt->nr_cpus, &total);
+	if (err)
+		return err;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
-	a->elem_size = ROUND_UP(attr->value_size, 8);
+	a->elem_size = (uint32_t)ROUND_UP((uint64_t)attr->value_size, 8);
 	a->percpu = percpu;
 	a->values_size = (size_t)total;
-	if (posix_memalign((void **)&a->values, 64, a->values_size ? a->values_size : 8)) {
+	a->values = rt_map_area_alloc(a->values_size);
+	if (!a->values) {
 		free(a);
 		return -ENOMEM;
 	}
-	memset(a->values, 0, a->values_size);
 	a->map.nr_cpus = ncpu;
 	a->map.sys_value_size = percpu ? a->elem_size * ncpu : attr->value_size;
 	*out = &a->map;
@@ -73,7 +105,7 @@ static void array_free(struct rt_map *map)
 {
 	struct rt_array *a = to_array(map);
 
-	free(a->values);
+	rt_map_area_free(a->values, a->values_size);
 	free(a);
 }
 
@@ -255,6 +287,7 @@ const struct rt_map_ops rt_array_ops = {
 	.elem_of = array_elem_of,
 	.elem_key = array_elem_key,
 	.alloc_check = array_alloc_check,
+	.mem_size = array_mem_size,
 	.alloc = array_alloc,
 	.free = array_free,
 	.lookup_elem = array_lookup,
@@ -269,6 +302,7 @@ const struct rt_map_ops rt_array_ops = {
 
 const struct rt_map_ops rt_percpu_array_ops = {
 	.alloc_check = array_alloc_check,
+	.mem_size = array_mem_size,
 	.alloc = array_alloc,
 	.free = array_free,
 	.lookup_elem = percpu_array_lookup,

@@ -857,62 +857,103 @@ static int htab_alloc_check(const union sops_bpf_attr *attr)
 		return -EINVAL;
 	if (attr->key_size > MAX_KEY_SIZE)
 		return -E2BIG;
-	if (percpu && attr->value_size > RT_PCPU_MIN_UNIT_SIZE)
+	/* The kernel's bounds: an element (header, key, value) fits one kmalloc. */
+	if (attr->value_size >= RT_KMALLOC_MAX_SIZE - MAX_KEY_SIZE - sizeof(struct htab_elem))
 		return -E2BIG;
-	if (attr->value_size >= (1U << 25))
+	if (percpu && ROUND_UP((uint64_t)attr->value_size, 8) > RT_PCPU_MIN_UNIT_SIZE)
+		return -E2BIG;
+	if (attr->max_entries > (1U << 31))
 		return -E2BIG;
 	return 0;
+}
+
+/* The sizes of a hash map's blocks, from attributes alloc_check accepted. */
+struct htab_layout {
+	uint64_t n_buckets, n_elems;
+	uint32_t n_locks, elem_size, vsz, value_stride;
+	uint64_t values_size, bytes;
+};
+
+static int htab_layout(const union sops_bpf_attr *attr, uint32_t nr_cpus, struct htab_layout *l)
+{
+	bool lru = type_is_lru(attr->map_type), percpu = type_is_percpu(attr->map_type);
+	uint64_t stride, elems, heads, t;
+
+	l->n_buckets = 1;
+	while (l->n_buckets < (uint64_t)attr->max_entries * BUCKETS_PER_ENTRY)
+		l->n_buckets <<= 1;
+	/* Bucket indexes and element indexes (free list links are index + 1) are 32-bit. */
+	l->n_elems = (uint64_t)attr->max_entries + (lru ? 0 : EXTRA_ELEMS);
+	if (l->n_buckets > (1ULL << 31) || l->n_elems >= UINT32_MAX)
+		return -E2BIG;
+	l->n_locks = l->n_buckets < MAX_LOCKS ? (uint32_t)l->n_buckets : MAX_LOCKS;
+	l->elem_size = (uint32_t)(sizeof(struct htab_elem) + ROUND_UP(attr->key_size, 8));
+	l->vsz = (uint32_t)ROUND_UP((uint64_t)attr->value_size, 8);
+	if (!rt_mul_ok(l->vsz, percpu ? nr_cpus : 1, &stride) || stride > UINT32_MAX)
+		return -E2BIG;
+	l->value_stride = (uint32_t)stride;
+	if (!rt_mul_ok(l->n_elems, l->value_stride, &l->values_size) ||
+	    !rt_mul_ok(l->n_elems, l->elem_size, &elems))
+		return -E2BIG;
+	heads = l->n_buckets * sizeof(struct bucket) + l->n_locks * sizeof(struct lock_stripe);
+	if (!rt_add_ok(heads, elems, &t) || !rt_add_ok(t, l->values_size, &t) ||
+	    !rt_add_ok(t, sizeof(struct rt_htab), &l->bytes) || l->bytes > SIZE_MAX / 2)
+		return -E2BIG;
+	return 0;
+}
+
+static int htab_mem_size(const union sops_bpf_attr *attr, uint32_t nr_cpus, uint64_t *bytes)
+{
+	struct htab_layout l;
+	int err = htab_layout(attr, nr_cpus, &l);
+
+	*bytes = l.bytes;
+	return err;
+}
+
+static void htab_free_blocks(struct rt_htab *h)
+{
+	rt_map_area_free(h->buckets, (size_t)h->n_buckets * sizeof(*h->buckets));
+	free(h->locks);
+	rt_map_area_free(h->elems, (size_t)h->n_elems * h->elem_size);
+	rt_map_area_free(h->values, h->values_size);
 }
 
 static int htab_alloc(struct sops_runtime *rt, const union sops_bpf_attr *attr, struct rt_map **out)
 {
 	bool lru = type_is_lru(attr->map_type), percpu = type_is_percpu(attr->map_type);
-	uint32_t ncpu = percpu ? rt->nr_cpus : 1;
+	struct htab_layout l;
 	struct rt_htab *h;
-	uint64_t n_buckets = 1, n_elems, bytes;
-	uint32_t n_locks;
+	int err;
 
-	while (n_buckets < (uint64_t)attr->max_entries * BUCKETS_PER_ENTRY)
-		n_buckets <<= 1;
-	n_locks = n_buckets < MAX_LOCKS ? (uint32_t)n_buckets : MAX_LOCKS;
-	n_elems = (uint64_t)attr->max_entries + (lru ? 0 : EXTRA_ELEMS);
-	bytes = n_buckets * sizeof(struct bucket) + n_locks * sizeof(struct lock_stripe) +
-		n_elems * (sizeof(struct htab_elem) + ROUND_UP(attr->key_size, 8)) +
-		n_elems * ROUND_UP(attr->value_size, 8) * ncpu;
-	if (n_buckets > (1ULL << 31) || bytes > RT_MAP_MEM_LIMIT)
-		return -E2BIG;
+	err = htab_layout(attr, rt->nr_cpus, &l);
+	if (err)
+		return err;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	h->lru = lru;
 	h->percpu = percpu;
-	h->n_buckets = (uint32_t)n_buckets;
-	h->n_elems = (uint32_t)n_elems;
-	h->elem_size = sizeof(struct htab_elem) + ROUND_UP(attr->key_size, 8);
-	h->vsz = ROUND_UP(attr->value_size, 8);
-	h->value_stride = h->vsz * ncpu;
-	h->values_size = (size_t)n_elems * h->value_stride;
+	h->n_buckets = (uint32_t)l.n_buckets;
+	h->n_elems = (uint32_t)l.n_elems;
+	h->elem_size = l.elem_size;
+	h->vsz = l.vsz;
+	h->value_stride = l.value_stride;
+	h->values_size = (size_t)l.values_size;
 	h->seed = attr->map_flags & SOPS_BPF_F_ZERO_SEED ? 0 : mix((uint64_t)(uintptr_t)h ^ 0x5bd1e995);
-	h->lock_mask = n_locks - 1;
-	h->buckets = calloc(n_buckets, sizeof(*h->buckets));
-	if (posix_memalign((void **)&h->locks, sizeof(*h->locks), (size_t)n_locks * sizeof(*h->locks)))
+	h->lock_mask = l.n_locks - 1;
+	/* Zeroed blocks; large ones are mapped, so the values cost nothing until used. */
+	h->buckets = rt_map_area_alloc((size_t)l.n_buckets * sizeof(*h->buckets));
+	if (posix_memalign((void **)&h->locks, sizeof(*h->locks), (size_t)l.n_locks * sizeof(*h->locks)))
 		h->locks = NULL;
-	/* Cache-line aligned: a 32-byte element never straddles two lines. */
-	if (posix_memalign((void **)&h->elems, 64, (size_t)n_elems * h->elem_size))
-		h->elems = NULL;
-	if (posix_memalign((void **)&h->values, 64, h->values_size))
-		h->values = NULL;
+	h->elems = rt_map_area_alloc((size_t)l.n_elems * h->elem_size);
+	h->values = rt_map_area_alloc(h->values_size);
 	if (!h->buckets || !h->locks || !h->elems || !h->values) {
-		free(h->buckets);
-		free(h->locks);
-		free(h->elems);
-		free(h->values);
+		htab_free_blocks(h);
 		free(h);
 		return -ENOMEM;
 	}
-	memset(h->locks, 0, (size_t)n_locks * sizeof(*h->locks));
-	memset(h->elems, 0, (size_t)n_elems * h->elem_size);
-	memset(h->values, 0, h->values_size);
+	memset(h->locks, 0, (size_t)l.n_locks * sizeof(*h->locks));
 	for (uint32_t i = 0; i < h->n_buckets; i++)
 		atomic_init(&h->buckets[i].head, NULLS(i));
 	/* Spread the pool over the shards, lowest indexes popped first. */
@@ -925,7 +966,7 @@ static int htab_alloc(struct sops_runtime *rt, const union sops_bpf_attr *attr, 
 		fl->head = i + 1;
 	}
 	pthread_mutex_init(&h->evict_lock, NULL);
-	h->map.nr_cpus = ncpu;
+	h->map.nr_cpus = percpu ? rt->nr_cpus : 1;
 	h->map.sys_value_size = percpu ? h->value_stride : attr->value_size;
 	*out = &h->map;
 	return 0;
@@ -936,10 +977,7 @@ static void htab_free(struct rt_map *map)
 	struct rt_htab *h = to_htab(map);
 
 	pthread_mutex_destroy(&h->evict_lock);
-	free(h->buckets);
-	free(h->locks);
-	free(h->elems);
-	free(h->values);
+	htab_free_blocks(h);
 	free(h);
 }
 
@@ -967,7 +1005,8 @@ static void *htab_elem_key(struct rt_map *map, uint32_t idx, void *buf)
 
 #define HTAB_OPS(extra...)                                                                         \
 	{                                                                                          \
-		.alloc_check = htab_alloc_check, .alloc = htab_alloc, .free = htab_free,           \
+		.alloc_check = htab_alloc_check, .mem_size = htab_mem_size, .alloc = htab_alloc,   \
+		.free = htab_free,                                                                 \
 		.lookup_elem = htab_lookup, .update_elem = htab_update,                            \
 		.delete_elem = htab_delete, .sys_lookup = htab_sys_lookup,                         \
 		.sys_update = htab_sys_update, .get_next_key = htab_get_next_key,                  \

@@ -40,6 +40,17 @@ static int ringbuf_alloc_check(const union sops_bpf_attr *attr)
 	return 0;
 }
 
+/*
+ * The data pages (mapped twice, but one copy of memory) and the three meta
+ * pages. max_entries is at most 2 GiB (a 32-bit power of two), so no product
+ * overflows; the total is what the map limit sees.
+ */
+static int ringbuf_mem_size(const union sops_bpf_attr *attr, uint32_t nr_cpus, uint64_t *bytes)
+{
+	*bytes = (uint64_t)attr->max_entries + META_PAGES * page_size() + sizeof(struct rt_ringbuf);
+	return 0;
+}
+
 static void ringbuf_unmap(struct rt_ringbuf *rb)
 {
 	if (rb->base)
@@ -210,6 +221,7 @@ static bool ringbuf_mem_ok(struct rt_map *map, uint64_t addr, uint64_t size, boo
 /* No element operations: every *_ELEM command and GET_NEXT_KEY is ENOTSUPP (map.c). */
 const struct rt_map_ops rt_ringbuf_ops = {
 	.alloc_check = ringbuf_alloc_check,
+	.mem_size = ringbuf_mem_size,
 	.alloc = ringbuf_alloc,
 	.free = ringbuf_free,
 	.mem_ok = ringbuf_mem_ok,

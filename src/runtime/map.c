@@ -8,10 +8,16 @@
  * the runtime's map type table (struct rt_map_ops); host-side copies use a
  * type's sys_* operation when it has one (per-CPU maps copy every slot) and
  * the program-side operations otherwise.
+ *
+ * Map memory is accounted per runtime (rt_map_mem_charge): a type's mem_size
+ * says what a map of the attributes will use, with every product checked,
+ * and that is charged before anything is allocated and released when the map
+ * is freed, so a hostile size is refused before it costs memory.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "rt_internal.h"
 
@@ -42,13 +48,65 @@ static const struct rt_map_ops *map_type_ops(struct sops_runtime *rt, uint32_t t
 	return ops;
 }
 
+/* --- map memory --- */
+
+int rt_map_mem_charge(struct sops_runtime *rt, uint64_t bytes)
+{
+	uint64_t used = atomic_load_explicit(&rt->map_mem_used, memory_order_relaxed);
+
+	if (bytes > rt->map_mem_limit)
+		return -E2BIG;
+	do {
+		if (bytes > rt->map_mem_limit - used)
+			return -ENOMEM;
+	} while (!atomic_compare_exchange_weak_explicit(&rt->map_mem_used, &used, used + bytes,
+							memory_order_relaxed, memory_order_relaxed));
+	return 0;
+}
+
+void rt_map_mem_uncharge(struct sops_runtime *rt, uint64_t bytes)
+{
+	atomic_fetch_sub_explicit(&rt->map_mem_used, bytes, memory_order_relaxed);
+}
+
+/* Blocks from this size on are mapped, not allocated: zero pages until touched. */
+#define AREA_MMAP_MIN (1U << 20)
+
+void *rt_map_area_alloc(size_t size)
+{
+	void *p;
+
+	if (size >= AREA_MMAP_MIN) {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			 -1, 0);
+		return p == MAP_FAILED ? NULL : p;
+	}
+	if (posix_memalign(&p, 64, size ? size : 8))
+		return NULL;
+	memset(p, 0, size);
+	return p;
+}
+
+void rt_map_area_free(void *p, size_t size)
+{
+	if (!p)
+		return;
+	if (size >= AREA_MMAP_MIN)
+		munmap(p, size);
+	else
+		free(p);
+}
+
 static void map_obj_free(struct rt_obj *obj)
 {
 	struct rt_map *map = caa_container_of(obj, struct rt_map, obj);
+	struct sops_runtime *rt = obj->rt;
 	struct rt_btf *btf = map->btf;
+	uint64_t charged = map->mem_charged;
 
 	rt_map_timers_free(map);
 	map->ops->free(map);
+	rt_map_mem_uncharge(rt, charged);
 	if (btf)
 		rt_obj_put(&btf->obj);
 }
@@ -81,6 +139,7 @@ int rt_cmd_map_create(struct sops_runtime *rt, union sops_bpf_attr *attr)
 	struct rt_btf *btf = NULL;
 	struct rt_map *map = NULL;
 	uint32_t f = attr->map_flags;
+	uint64_t bytes = 0;
 	int err, fd;
 
 	if (attr->btf_vmlinux_value_type_id) {
@@ -117,9 +176,19 @@ int rt_cmd_map_create(struct sops_runtime *rt, union sops_bpf_attr *attr)
 			return err;
 		btf = caa_container_of(o, struct rt_btf, obj);
 	}
+	if (ops->mem_size) {
+		err = ops->mem_size(attr, rt->nr_cpus, &bytes);
+		if (err)
+			goto fail;
+		err = rt_map_mem_charge(rt, bytes);
+		if (err)
+			goto fail;
+	}
 	err = ops->alloc(rt, attr, &map);
-	if (err)
+	if (err) {
+		rt_map_mem_uncharge(rt, bytes);
 		goto fail;
+	}
 	map->ops = ops;
 	map->btf = btf;
 	btf = NULL;
@@ -128,10 +197,12 @@ int rt_cmd_map_create(struct sops_runtime *rt, union sops_bpf_attr *attr)
 		struct rt_btf *b = map->btf;
 
 		ops->free(map);
+		rt_map_mem_uncharge(rt, bytes);
 		if (b)
 			rt_obj_put(&b->obj);
 		return err;
 	}
+	map->mem_charged = bytes;
 	rt_map_find_timer(map);
 	fd = rt_handle_install(rt, &map->obj);
 	if (fd < 0)

@@ -39,9 +39,15 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define ROUND_UP(x, a) (((x) + (a) - 1) / (a) * (a))
-/* Map creation limits: the kernel's per-CPU unit size, and absurd totals refused with E2BIG. */
+/*
+ * Map creation limits (docs/runtime.md "Map memory limits"): the kernel's
+ * per-CPU unit size, its largest kmalloc (hash elements must fit one), and
+ * the default of sops_runtime_opts.map_mem_limit, the memory all maps of a
+ * runtime may use together.
+ */
 #define RT_PCPU_MIN_UNIT_SIZE 32768
-#define RT_MAP_MEM_LIMIT (1ULL << 36)
+#define RT_KMALLOC_MAX_SIZE (1U << 22)
+#define RT_MAP_MEM_LIMIT_DEFAULT (1ULL << 30)
 
 /*
  * A spinlock word (hash buckets, free lists, ring buffer reservations,
@@ -130,6 +136,13 @@ struct rt_map;
 struct rt_map_ops {
 	/* Attribute checks specific to the type (kernel map_alloc_check). */
 	int (*alloc_check)(const union sops_bpf_attr *attr);
+	/*
+	 * The bytes a map of @attr will use with @nr_cpus per-CPU slots, every
+	 * product checked: -E2BIG when it cannot be represented. Called after
+	 * alloc_check; the result is charged to the runtime before alloc runs.
+	 * NULL: the type's maps are small and fixed (not charged).
+	 */
+	int (*mem_size)(const union sops_bpf_attr *attr, uint32_t nr_cpus, uint64_t *bytes);
 	/* Allocate and set up; rt_map_init() is called by the caller on the result. */
 	int (*alloc)(struct sops_runtime *rt, const union sops_bpf_attr *attr, struct rt_map **map);
 	void (*free)(struct rt_map *map);
@@ -214,6 +227,7 @@ struct rt_map {
 	/* Timers of the elements (timer.c), under the runtime's timer lock. */
 	struct rt_map_timers *timers;
 	atomic_bool has_timers; /* timers was ever set: element frees look */
+	uint64_t mem_charged; /* bytes charged to the runtime's map memory, released at free */
 };
 
 /* Copy the common attributes into @map and set up its object (refcnt 1, id). */
@@ -234,6 +248,30 @@ static inline uint32_t rt_cpu_slot(const struct rt_map *map)
 int rt_register_map_type(struct sops_runtime *rt, uint32_t type, const struct rt_map_ops *ops);
 /* Non-zero bytes check used by map types. */
 bool rt_mem_is_zero(const void *p, size_t n);
+
+/*
+ * Map memory accounting (map.c): charge @bytes to the runtime's map memory
+ * before allocating (-E2BIG: more than the whole limit, -ENOMEM: the limit
+ * is reached), uncharge when the memory is gone. Lock-free, any thread.
+ */
+int rt_map_mem_charge(struct sops_runtime *rt, uint64_t bytes);
+void rt_map_mem_uncharge(struct sops_runtime *rt, uint64_t bytes);
+/* Overflow-checked a * b and a + b into *@res: false when the result does not fit 64 bits. */
+static inline bool rt_mul_ok(uint64_t a, uint64_t b, uint64_t *res)
+{
+	return !__builtin_mul_overflow(a, b, res);
+}
+static inline bool rt_add_ok(uint64_t a, uint64_t b, uint64_t *res)
+{
+	return !__builtin_add_overflow(a, b, res);
+}
+/*
+ * A zeroed block of map memory, 64-byte aligned. Large blocks are anonymous
+ * mappings: their pages are zero and untouched until used, so creating a big
+ * map costs address space, not memory. Free with the same @size.
+ */
+void *rt_map_area_alloc(size_t size);
+void rt_map_area_free(void *p, size_t size);
 
 extern const struct rt_map_ops rt_array_ops, rt_percpu_array_ops;
 extern const struct rt_map_ops rt_htab_ops, rt_percpu_htab_ops, rt_lru_htab_ops,
@@ -467,6 +505,8 @@ struct sops_runtime {
 	uint32_t kfunc_cnt;
 
 	uint32_t nr_cpus;
+	uint64_t map_mem_limit;         /* bytes all maps may use together */
+	_Atomic uint64_t map_mem_used;  /* bytes charged by live maps */
 	atomic_bool trust_unverified;
 	atomic_bool verifier_strict; /* a program the verifier rejects fails to load */
 	bool always_checked;         /* even verified programs run checked (soundness tests) */

@@ -53,6 +53,8 @@ int sops_runtime__new(const struct sops_runtime_opts *opts, struct sops_runtime 
 	rt->trace_fn = OPTS_GET(opts, trace_fn, NULL);
 	rt->trace_ctx = OPTS_GET(opts, trace_ctx, NULL);
 	rt->host_btf = OPTS_GET(opts, host_btf, NULL);
+	rt->map_mem_limit = OPTS_GET(opts, map_mem_limit, 0) ?: RT_MAP_MEM_LIMIT_DEFAULT;
+	atomic_init(&rt->map_mem_used, 0);
 	atomic_init(&rt->prandom_seed, (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)rt);
 	install_builtin_types(rt);
 	rt_timers_init(rt);
