@@ -335,6 +335,12 @@ fault_budget:
 	return vm_fault(fault, -ETIME, vm, op, "instruction budget of %" PRIu64 " spent",
 			vm->budget);
 fault_mem:
+	/* A write the same access as a read would pass: read-only memory (e.g. .rodata). */
+	if (fault_write && vm_mem_allowed(vm, fault_addr, fault_len, 0,
+					  stack_end - (depth + 1) * SOPS_STACK_SIZE, stack_end,
+					  regions, region_cnt))
+		return vm_fault(fault, -EFAULT, vm, op, "%zu-byte write at 0x%" PRIx64 " into read-only memory (.rodata or a BPF_F_RDONLY_PROG map)",
+				fault_len, fault_addr);
 	return vm_fault(fault, -EFAULT, vm, op, "%zu-byte %s at 0x%" PRIx64 " is outside the stack and every allowed region",
 			fault_len, fault_write ? "write" : "read", fault_addr);
 fault_align:
