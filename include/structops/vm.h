@@ -80,6 +80,30 @@ typedef int (*sops_ld_imm64_resolve_fn)(void *ctx, const struct sops_insn *insn,
 /* Checked-mode hook: may the program access [addr, addr+size) (a write if @write)? */
 typedef bool (*sops_mem_ok_fn)(void *ctx, uint64_t addr, uint64_t size, bool write);
 
+/*
+ * Checked-mode hook for helper arguments that name runtime objects rather
+ * than plain memory (the vm knows stacks and regions, not maps or ring
+ * buffers). @value is the register's value; true accepts it. For
+ * SOPS_VM_OBJ_MAP, *@info receives the map's key and value sizes, which the
+ * following PTR_TO_MAP_KEY/VALUE arguments are checked against.
+ */
+enum sops_vm_obj {
+	SOPS_VM_OBJ_MAP,         /* a map the program declared */
+	SOPS_VM_OBJ_FUNC,        /* one of the program's callbacks (lddw of a function) */
+	SOPS_VM_OBJ_RINGBUF_REC, /* a ring buffer record the program reserved and holds */
+	SOPS_VM_OBJ_SPIN_LOCK,   /* a struct bpf_spin_lock inside a map value */
+	SOPS_VM_OBJ_TIMER,       /* a struct bpf_timer inside a map value */
+	SOPS_VM_OBJ_BTF_ID,      /* a host object described in BTF */
+};
+
+struct sops_vm_obj_info {
+	uint32_t key_size;
+	uint32_t value_size;
+};
+
+typedef bool (*sops_obj_ok_fn)(void *ctx, enum sops_vm_obj kind, uint64_t value,
+			       struct sops_vm_obj_info *info);
+
 /* Which engine runs a vm. */
 enum sops_engine {
 	SOPS_ENGINE_INTERP = 0, /* threaded interpreter */
@@ -117,8 +141,15 @@ struct sops_vm_opts {
 	 */
 	sops_mem_ok_fn mem_ok;
 	void *mem_ok_ctx;
+	/*
+	 * Checked mode: validates helper arguments that name runtime objects
+	 * (called with mem_ok_ctx). NULL refuses every such argument. Helper
+	 * arguments are checked by their prototype (proto.h) before each call;
+	 * a violation stops the run with -EFAULT.
+	 */
+	sops_obj_ok_fn obj_ok;
 };
-#define sops_vm_opts__last_field mem_ok_ctx
+#define sops_vm_opts__last_field obj_ok
 
 #define SOPS_VM_DEFAULT_BUDGET (1ull << 32)
 
@@ -171,8 +202,8 @@ struct sops_vm_run_opts {
  * sops_vm__run - run @vm once on the calling thread.
  *
  * Returns 0 with opts->retval set, or a negative errno when the program was
- * stopped: -EFAULT (memory access outside the allowed regions, or a misaligned
- * atomic), -ETIME (instruction budget spent), -E2BIG (call chain deeper than
+ * stopped: -EFAULT (memory access outside the allowed regions, a misaligned
+ * atomic, or a helper argument its prototype does not allow), -ETIME (instruction budget spent), -E2BIG (call chain deeper than
  * SOPS_MAX_CALL_FRAMES), -ENOENT (callx to an unknown helper), -EINVAL (bad
  * options). Only checked mode can report the first two.
  *

@@ -20,17 +20,17 @@
 #define MAP(r) ((struct rt_map *)(uintptr_t)(r))
 #define BPF_MAX_LOOPS (8 * 1024 * 1024)
 
-/* Unverified code: the map argument must be one the program declared. */
-static inline bool map_arg_ok(void *aux, uint64_t r)
-{
-	return likely(PROG(aux)->verified) || rt_prog_uses_map(PROG(aux), MAP(r));
-}
-
+/*
+ * Map, key, value and ring buffer record arguments of unverified programs are
+ * checked by the checked interpreter against each helper's prototype before
+ * the call (src/vm/call_check.c); verified and trusted programs call straight
+ * in. What remains here holds in every mode (e.g. a map of the right type).
+ */
 static HELPER(map_lookup_elem)
 {
 	struct rt_map *map = MAP(r1);
 
-	if (unlikely(!map_arg_ok(aux, r1)) || !map->ops->lookup_elem)
+	if (!map->ops->lookup_elem)
 		return 0;
 	return (uint64_t)(uintptr_t)map->ops->lookup_elem(map, (const void *)(uintptr_t)r2);
 }
@@ -39,8 +39,6 @@ static HELPER(map_update_elem)
 {
 	struct rt_map *map = MAP(r1);
 
-	if (unlikely(!map_arg_ok(aux, r1)))
-		return (uint64_t)-EINVAL;
 	if (!map->ops->update_elem)
 		return (uint64_t)-EINVAL;
 	if (map->map_flags & SOPS_BPF_F_RDONLY_PROG)
@@ -53,8 +51,6 @@ static HELPER(map_delete_elem)
 {
 	struct rt_map *map = MAP(r1);
 
-	if (unlikely(!map_arg_ok(aux, r1)))
-		return (uint64_t)-EINVAL;
 	if (!map->ops->delete_elem)
 		return (uint64_t)-EINVAL;
 	if (map->map_flags & SOPS_BPF_F_RDONLY_PROG)
@@ -66,7 +62,7 @@ static HELPER(map_lookup_percpu_elem)
 {
 	struct rt_map *map = MAP(r1);
 
-	if (unlikely(!map_arg_ok(aux, r1)) || !map->ops->lookup_percpu_elem)
+	if (!map->ops->lookup_percpu_elem)
 		return 0;
 	return (uint64_t)(uintptr_t)map->ops->lookup_percpu_elem(map, (const void *)(uintptr_t)r2,
 								  (uint32_t)r3);
@@ -140,20 +136,7 @@ static HELPER(spin_unlock)
 
 static inline bool ringbuf_arg_ok(void *aux, uint64_t r)
 {
-	return map_arg_ok(aux, r) && MAP(r)->map_type == SOPS_BPF_MAP_TYPE_RINGBUF;
-}
-
-/* Unverified code: the record must come from one of the program's ring buffers. */
-static bool sample_ok(void *aux, uint64_t sample)
-{
-	struct sops_prog *prog = PROG(aux);
-
-	if (likely(prog->verified))
-		return true;
-	for (uint32_t i = 0; i < prog->map_cnt; i++)
-		if (rt_ringbuf_owns(prog->maps[i], (const void *)(uintptr_t)sample))
-			return true;
-	return false;
+	return MAP(r)->map_type == SOPS_BPF_MAP_TYPE_RINGBUF;
 }
 
 static HELPER(ringbuf_output)
@@ -172,15 +155,13 @@ static HELPER(ringbuf_reserve)
 
 static HELPER(ringbuf_submit)
 {
-	if (sample_ok(aux, r1))
-		rt_ringbuf_commit((void *)(uintptr_t)r1, r2, false);
+	rt_ringbuf_commit((void *)(uintptr_t)r1, r2, false);
 	return 0;
 }
 
 static HELPER(ringbuf_discard)
 {
-	if (sample_ok(aux, r1))
-		rt_ringbuf_commit((void *)(uintptr_t)r1, r2, true);
+	rt_ringbuf_commit((void *)(uintptr_t)r1, r2, true);
 	return 0;
 }
 
@@ -236,7 +217,7 @@ static HELPER(for_each_map_elem)
 
 	if (r4)
 		return (uint64_t)-EINVAL;
-	if (unlikely(!map_arg_ok(aux, r1) || !callback_ok(aux, r2)))
+	if (unlikely(!callback_ok(aux, r2)))
 		return (uint64_t)-EINVAL;
 	if (!map->ops->for_each)
 		return (uint64_t)-EINVAL;

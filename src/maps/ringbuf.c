@@ -201,13 +201,41 @@ uint64_t rt_ringbuf_query(struct rt_map *map, uint64_t flags)
 	}
 }
 
+/*
+ * Checked mode: whether @sample is a record reserved from @map and not yet
+ * submitted or discarded, with its header as reserve wrote it. The program
+ * can write the whole data area, so nothing short of walking the reserved
+ * records from the consumer position proves a pointer is one of them; the
+ * walk holds the producer lock, so the producer position stays put, and
+ * ends after at most size / 8 steps even over headers the program forged.
+ */
 bool rt_ringbuf_owns(struct rt_map *map, const void *sample)
 {
 	struct rt_ringbuf *rb = to_ringbuf(map);
 	uintptr_t p = (uintptr_t)sample, lo = (uintptr_t)rb->data + SOPS_BPF_RINGBUF_HDR_SZ;
+	uint64_t off, cons, prod, pos;
+	bool held = false;
 
-	return map->map_type == SOPS_BPF_MAP_TYPE_RINGBUF && p >= lo && p < lo + rb->mask + 1 &&
-	       !(p & 7);
+	if (map->map_type != SOPS_BPF_MAP_TYPE_RINGBUF || p < lo || p >= lo + rb->mask + 1 || (p & 7))
+		return false;
+	off = p - lo; /* of the header, in the first mapping */
+	rt_spin_lock(&rb->lock);
+	cons = atomic_load_explicit(rb->consumer_pos, memory_order_acquire);
+	prod = atomic_load_explicit(rb->producer_pos, memory_order_relaxed);
+	for (pos = cons; pos < prod;) {
+		struct rb_hdr *hdr = (struct rb_hdr *)(rb->data + (pos & rb->mask));
+		uint32_t len = atomic_load_explicit(&hdr->len, memory_order_acquire);
+
+		if ((pos & rb->mask) == off) {
+			held = (len & SOPS_BPF_RINGBUF_BUSY_BIT) &&
+			       hdr->pg_off == (uint32_t)(((char *)hdr - rb->base) / page_size());
+			break;
+		}
+		len &= ~(SOPS_BPF_RINGBUF_BUSY_BIT | SOPS_BPF_RINGBUF_DISCARD_BIT);
+		pos += ROUND_UP((uint64_t)len + SOPS_BPF_RINGBUF_HDR_SZ, 8);
+	}
+	rt_spin_unlock(&rb->lock);
+	return held;
 }
 
 static bool ringbuf_mem_ok(struct rt_map *map, uint64_t addr, uint64_t size, bool write)

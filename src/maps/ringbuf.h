@@ -38,7 +38,7 @@ void *rt_ringbuf_reserve(struct rt_map *map, uint64_t size, uint64_t flags);
 void rt_ringbuf_commit(void *sample, uint64_t flags, bool discard);
 long rt_ringbuf_output(struct rt_map *map, const void *data, uint64_t size, uint64_t flags);
 uint64_t rt_ringbuf_query(struct rt_map *map, uint64_t flags);
-/* Whether @sample could be a record of one of @prog's ring buffers (checked mode). */
+/* Checked mode: whether @sample is a record reserved from @map and still held (not committed). */
 bool rt_ringbuf_owns(struct rt_map *map, const void *sample);
 
 #endif /* SOPS_MAPS_RINGBUF_H */

@@ -117,7 +117,8 @@ bool rt_prog_mem_ok(void *ctx, uint64_t addr, uint64_t size, bool write)
 		struct rt_map *m = prog->maps[i];
 
 		if (m->ops->mem_ok && m->ops->mem_ok(m, addr, size, write))
-			return true;
+			/* .rodata and BPF_F_RDONLY_PROG maps: programs only read them. */
+			return !write || !(m->map_flags & SOPS_BPF_F_RDONLY_PROG);
 	}
 	return false;
 }
@@ -360,6 +361,7 @@ static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, siz
 		.log_size = log_size,
 		.mem_ok = rt_prog_mem_ok,
 		.mem_ok_ctx = prog,
+		.obj_ok = rt_prog_obj_ok,
 	};
 	const struct sops_insn *insns;
 	struct sops_insn *tramp, *owned;
@@ -398,10 +400,13 @@ static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, siz
 }
 
 /* One run of @vm (entered natively through @fn when it was JIT'd): 0 or the run's -errno. */
-static int vm_run(const struct sops_vm *vm, sops_jit_fn fn, const uint64_t args[5],
-		  const struct sops_mem_region *regions, size_t region_cnt, uint64_t *retval)
+static int vm_run(struct sops_prog *prog, const struct sops_vm *vm, sops_jit_fn fn,
+		  const uint64_t args[5], const struct sops_mem_region *regions, size_t region_cnt,
+		  uint64_t *retval)
 {
-	struct sops_vm_run_opts ro = { .sz = sizeof(ro), .regions = regions, .region_cnt = region_cnt };
+	char fault[RT_FAULT_MSG_MAX] = "";
+	struct sops_vm_run_opts ro = { .sz = sizeof(ro), .regions = regions, .region_cnt = region_cnt,
+				       .fault_buf = fault, .fault_size = sizeof(fault) };
 	int err;
 
 	if (fn) {
@@ -412,6 +417,8 @@ static int vm_run(const struct sops_vm *vm, sops_jit_fn fn, const uint64_t args[
 	err = sops_vm__run(vm, &ro);
 	if (!err)
 		*retval = ro.retval;
+	else if (fault[0])
+		rt_prog_report_fault(prog, fault);
 	return err;
 }
 
@@ -421,7 +428,7 @@ uint64_t rt_callback_call(struct rt_callback *cb, uint64_t r1, uint64_t r2, uint
 	const uint64_t args[5] = { r1, r2, r3, r4, r5 };
 	uint64_t ret;
 
-	if (vm_run(cb->vm, cb->fn, args, NULL, 0, &ret))
+	if (vm_run(cb->prog, cb->vm, cb->fn, args, NULL, 0, &ret))
 		return 1; /* a faulting callback stops the iteration */
 	return ret;
 }
@@ -429,7 +436,7 @@ uint64_t rt_callback_call(struct rt_callback *cb, uint64_t r1, uint64_t r2, uint
 int rt_callback_call_mem(struct rt_callback *cb, const uint64_t args[5],
 			 const struct sops_mem_region *regions, size_t region_cnt, uint64_t *retval)
 {
-	return vm_run(cb->vm, cb->fn, args, regions, region_cnt, retval);
+	return vm_run(cb->prog, cb->vm, cb->fn, args, regions, region_cnt, retval);
 }
 
 struct sops_prog *rt_callback_prog(const struct rt_callback *cb)
@@ -440,7 +447,7 @@ struct sops_prog *rt_callback_prog(const struct rt_callback *cb)
 int rt_prog_run(struct sops_prog *prog, const uint64_t args[5], const struct sops_mem_region *regions,
 		size_t region_cnt, uint64_t *retval)
 {
-	return vm_run(prog->vm, sops_vm__jit_fn(prog->vm), args, regions, region_cnt, retval);
+	return vm_run(prog, prog->vm, sops_vm__jit_fn(prog->vm), args, regions, region_cnt, retval);
 }
 
 /* PROG_LOAD's line_info records (the kernel's bpf_line_info) with the strings of prog_btf. */

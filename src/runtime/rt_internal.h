@@ -388,8 +388,19 @@ typedef struct rt_map *(*rt_lddw_map_fn)(void *ctx, const struct sops_insn *lddw
  */
 int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *ctx, uint32_t *entries,
 			  uint32_t entry_cnt, bool jit, struct sops_insn **out, uint32_t *out_cnt);
-/* Checked-mode memory hook: [addr, addr+size) is value memory of a map @prog uses. */
+/*
+ * Checked-mode memory hook: [addr, addr+size) is value memory of a map @prog
+ * uses (and never a write into a BPF_F_RDONLY_PROG map, e.g. .rodata).
+ */
 bool rt_prog_mem_ok(void *ctx, uint64_t addr, uint64_t size, bool write);
+/*
+ * prog_sandbox.c: a run of @prog stopped with @msg (the vm's fault text): one
+ * line to the runtime's trace sink, so hosts and tools see why.
+ */
+#define RT_FAULT_MSG_MAX 256
+void rt_prog_report_fault(const struct sops_prog *prog, const char *msg);
+/* Checked-mode object hook (prog_sandbox.c): helper arguments naming runtime objects. */
+bool rt_prog_obj_ok(void *ctx, enum sops_vm_obj kind, uint64_t value, struct sops_vm_obj_info *info);
 /* Whether @map is one @prog declared (helpers validate map arguments of unverified code). */
 bool rt_prog_uses_map(const struct sops_prog *prog, const struct rt_map *map);
 

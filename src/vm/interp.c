@@ -55,27 +55,6 @@ static inline uint32_t smod32(uint32_t a, uint32_t b)
 	return (uint32_t)((int32_t)a % (int32_t)b);
 }
 
-/*
- * Checked mode: [addr, addr+n) must sit inside the live stack or one allowed
- * region, or the vm's mem_ok hook (the runtime: map values) must accept it.
- */
-static inline int mem_allowed(const struct sops_vm *vm, uint64_t addr, uint64_t n, int write,
-			      uint64_t stack_lo, uint64_t stack_hi,
-			      const struct sops_mem_region *regions, size_t region_cnt)
-{
-	if (addr >= stack_lo && addr <= stack_hi - n)
-		return 1;
-	for (size_t i = 0; i < region_cnt; i++) {
-		const struct sops_mem_region *rg = &regions[i];
-
-		if (write && !rg->writable)
-			continue;
-		if (addr >= rg->start && n <= rg->size && addr - rg->start <= rg->size - n)
-			return 1;
-	}
-	return vm->mem_ok && vm->mem_ok(vm->mem_ok_ctx, addr, n, write);
-}
-
 static int __attribute__((format(printf, 5, 6)))
 vm_fault(struct vm_fault *fault, int err, const struct sops_vm *vm, const struct vm_op *op,
 	 const char *fmt, ...)

@@ -28,10 +28,20 @@
 		fault_addr = (addr);                                                               \
 		fault_len = (n);                                                                   \
 		fault_write = (wr);                                                                \
-		if (!mem_allowed(vm, fault_addr, (n), (wr), stack_end - (depth + 1) * SOPS_STACK_SIZE,  \
+		if (!vm_mem_allowed(vm, fault_addr, (n), (wr), stack_end - (depth + 1) * SOPS_STACK_SIZE,  \
 				 stack_end, regions, region_cnt))                                  \
 			goto fault_mem;                                                            \
 	} while (0)
+/* Helper arguments by prototype (call_check.c), against the same memory as MEMCHK. */
+#define CALL_CHECK(id)                                                                             \
+	({                                                                                         \
+		const struct vm_mem_view mv = { stack_end - (depth + 1) * SOPS_STACK_SIZE,         \
+						stack_end, regions, region_cnt, entry_ctx };       \
+		int cc_err = vm_call_check(vm, (id), r, &mv, fault);                               \
+		if (cc_err)                                                                        \
+			fault->pc = (uint32_t)(op - vm->ops);                                      \
+		cc_err;                                                                            \
+	})
 #define ATOMIC_CHK(addr, n)                                                                        \
 	do {                                                                                       \
 		MEMCHK(addr, n, 1);                                                                \
@@ -122,6 +132,7 @@ static int INTERP_FN(const struct sops_vm *vm, const uint64_t args[5],
 	uint64_t fault_addr = 0;
 	size_t fault_len = 0;
 	int fault_write = 0;
+	uint64_t entry_ctx = 0;
 #endif
 
 	if (labels) {
@@ -132,6 +143,7 @@ static int INTERP_FN(const struct sops_vm *vm, const uint64_t args[5],
 	budget = vm->budget + 1; /* +1: the first dispatch is not an instruction */
 	/* Unverified code may read stack it never wrote: make that deterministic. */
 	memset(stack, 0, sizeof(stack));
+	entry_ctx = args[0];
 #endif
 	aux = vm->aux;
 	r[0] = 0;
@@ -271,6 +283,10 @@ L_JA:
 	JCC(JSET, a & b, a & b)
 
 L_CALL_HELPER:
+#if INTERP_CHECKED
+	if (CALL_CHECK((uint32_t)vm->insns[op - vm->ops].imm))
+		return fault->err;
+#endif
 	r[0] = ((sops_helper_fn)op->fn)(r[1], r[2], r[3], r[4], r[5], aux);
 	NEXT;
 L_CALL_KFUNC:
@@ -281,6 +297,10 @@ L_CALLX: {
 
 	if (id >= vm->helper_id_cnt || !vm->helper_by_id[id])
 		goto fault_callx;
+#if INTERP_CHECKED
+	if (CALL_CHECK((uint32_t)id))
+		return fault->err;
+#endif
 	r[0] = vm->helper_by_id[id](r[1], r[2], r[3], r[4], r[5], aux);
 	NEXT;
 }
@@ -315,6 +335,12 @@ fault_budget:
 	return vm_fault(fault, -ETIME, vm, op, "instruction budget of %" PRIu64 " spent",
 			vm->budget);
 fault_mem:
+	/* A write the same access as a read would pass: read-only memory (e.g. .rodata). */
+	if (fault_write && vm_mem_allowed(vm, fault_addr, fault_len, 0,
+					  stack_end - (depth + 1) * SOPS_STACK_SIZE, stack_end,
+					  regions, region_cnt))
+		return vm_fault(fault, -EFAULT, vm, op, "%zu-byte write at 0x%" PRIx64 " into read-only memory (.rodata or a BPF_F_RDONLY_PROG map)",
+				fault_len, fault_addr);
 	return vm_fault(fault, -EFAULT, vm, op, "%zu-byte %s at 0x%" PRIx64 " is outside the stack and every allowed region",
 			fault_len, fault_write ? "write" : "read", fault_addr);
 fault_align:
@@ -329,6 +355,7 @@ fault_align:
 #undef DISPATCH
 #undef MEMCHK
 #undef ATOMIC_CHK
+#undef CALL_CHECK
 #undef NEXT
 #undef JUMP_IF
 #undef ALU

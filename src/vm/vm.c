@@ -163,6 +163,7 @@ int sops_vm__create(const struct sops_insn *insns, size_t insn_cnt, const struct
 	vm->aux = OPTS_GET(opts, aux, NULL);
 	vm->mem_ok = OPTS_GET(opts, mem_ok, NULL);
 	vm->mem_ok_ctx = OPTS_GET(opts, mem_ok_ctx, NULL);
+	vm->obj_ok = OPTS_GET(opts, obj_ok, NULL);
 	vm->insns = malloc(insn_cnt * sizeof(*insns));
 	if (!vm->insns) {
 		err = log_err(&log, -ENOMEM, "out of memory for %zu instructions", insn_cnt);
@@ -174,6 +175,9 @@ int sops_vm__create(const struct sops_insn *insns, size_t insn_cnt, const struct
 	if (err)
 		goto fail;
 	err = build_helper_table(vm, opts, &log);
+	if (!err)
+		err = vm_call_check_prepare(vm, OPTS_GET(opts, helpers, NULL),
+					    OPTS_GET(opts, helper_cnt, 0), &log);
 	if (err)
 		goto fail;
 	err = resolve(vm, opts, &log);
@@ -205,6 +209,7 @@ void sops_vm__free(struct sops_vm *vm)
 	jit_image_free(vm->jit);
 	free(vm->call_fn);
 	free(vm->helper_by_id);
+	free(vm->helper_info);
 	free(vm->insns);
 	free(vm);
 }

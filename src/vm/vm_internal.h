@@ -40,6 +40,9 @@ struct sops_vm {
 	uint64_t budget;
 	sops_mem_ok_fn mem_ok; /* checked mode: last resort for an access (may be NULL) */
 	void *mem_ok_ctx;
+	sops_obj_ok_fn obj_ok; /* checked mode: runtime objects in helper arguments */
+	/* Checked mode: name and prototype of each helper, by id (call_check.c). */
+	struct sops_helper *helper_info;
 
 	struct vm_op *ops; /* interpreter form; NULL for the JIT */
 	struct jit_image *jit;
@@ -52,6 +55,49 @@ struct vm_fault {
 	uint32_t pc; /* slot index */
 	char msg[160];
 };
+
+/*
+ * The one notion of "memory the program may touch" in checked mode, shared
+ * by loads/stores (interp_loop.h) and helper arguments (call_check.c):
+ * [addr, addr+n) inside the live stack frames [stack_lo, stack_hi), inside
+ * one allowed region (writable ones for writes), or accepted by the vm's
+ * mem_ok hook (the runtime: map values).
+ */
+static inline int vm_mem_allowed(const struct sops_vm *vm, uint64_t addr, uint64_t n, int write,
+				 uint64_t stack_lo, uint64_t stack_hi,
+				 const struct sops_mem_region *regions, size_t region_cnt)
+{
+	if (addr >= stack_lo && n <= stack_hi - stack_lo && addr - stack_lo <= stack_hi - stack_lo - n)
+		return 1;
+	for (size_t i = 0; i < region_cnt; i++) {
+		const struct sops_mem_region *rg = &regions[i];
+
+		if (write && !rg->writable)
+			continue;
+		if (addr >= rg->start && n <= rg->size && addr - rg->start <= rg->size - n)
+			return 1;
+	}
+	return vm->mem_ok && vm->mem_ok(vm->mem_ok_ctx, addr, n, write);
+}
+
+/* What a checked run can touch at one moment: its live stack frames, its regions, its ctx. */
+struct vm_mem_view {
+	uint64_t stack_lo, stack_hi;
+	const struct sops_mem_region *regions;
+	size_t region_cnt;
+	uint64_t ctx; /* r1 at entry */
+};
+
+/*
+ * call_check.c: check the arguments r[1..5] of a call to helper @id against
+ * its prototype. Returns 0, or -EFAULT with @fault's message naming the
+ * helper and the argument.
+ */
+int vm_call_check(const struct sops_vm *vm, uint32_t id, const uint64_t *r,
+		  const struct vm_mem_view *mv, struct vm_fault *fault);
+/* call_check.c: set up vm->helper_info from the helper table (checked vms only). */
+int vm_call_check_prepare(struct sops_vm *vm, const struct sops_helper *helpers, size_t cnt,
+			  struct sops_log *log);
 
 /* interp.c: build the threaded form of @vm (sets vm->ops). */
 int interp_prepare(struct sops_vm *vm, struct sops_log *log);
