@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/btf.h>
+
 #include <structops/bpf.h>
 #include <structops/object.h>
 #include <structops/runtime.h>
@@ -59,6 +61,53 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/*
+ * The program's line info as PROG_LOAD takes it: records naming strings of a
+ * BTF object made here for them. Returns that object's handle (or -1 with
+ * no line info) and sets @o's fields.
+ */
+static int line_info_for(struct sops_runtime *rt, const struct sops_program *p, uint32_t **out,
+			 struct sops_prog_load_opts *o)
+{
+	size_t cnt = 0;
+	const struct sops_line_info *li = sops_program__line_info(p, &cnt);
+	struct btf *btf = cnt ? btf__new_empty() : NULL;
+	uint32_t *rec = cnt ? calloc(cnt, 16) : NULL, size;
+	const void *raw;
+	int fd = -1;
+
+	for (size_t i = 0; btf && rec && i < cnt; i++) {
+		int f = btf__add_str(btf, li[i].file ? li[i].file : "");
+		int l = btf__add_str(btf, li[i].line ? li[i].line : "");
+
+		if (f < 0 || l < 0)
+			goto out;
+		rec[4 * i] = li[i].insn_off;
+		rec[4 * i + 1] = (uint32_t)f;
+		rec[4 * i + 2] = (uint32_t)l;
+		rec[4 * i + 3] = li[i].line_num << 10 | (li[i].line_col & 0x3ff);
+	}
+	/* BTF needs a type to be valid: one int. */
+	if (!btf || !rec || btf__add_int(btf, "int", 4, BTF_INT_SIGNED) < 0)
+		goto out;
+	raw = btf__raw_data(btf, &size);
+	fd = raw ? sops_btf_load(rt, raw, size, NULL, 0) : -1;
+	if (fd < 0) {
+		fd = -1;
+		goto out;
+	}
+	o->prog_btf_fd = (uint32_t)fd;
+	o->line_info = rec;
+	o->line_info_cnt = (uint32_t)cnt;
+	o->line_info_rec_size = 16;
+	*out = rec;
+	rec = NULL;
+out:
+	free(rec);
+	btf__free(btf);
+	return fd;
+}
+
 /* Load @p's relocated instructions again with a log; the verdict of that load. */
 static int verify_one(struct sops_runtime *rt, struct sops_program *p, const char *license, unsigned int level,
 		      char *log, struct sops_prog_verdict *v)
@@ -75,12 +124,20 @@ static int verify_one(struct sops_runtime *rt, struct sops_program *p, const cha
 	};
 	int fd, err;
 
+	uint32_t *lines = NULL;
+	int btf_fd = -1;
+
 	log[0] = 0;
 	*v = (struct sops_prog_verdict){ .sz = sizeof(*v) };
 	if (bo > 0) /* a module's type: the verdict of the object's own load (no log) */
 		return sops_prog_get_verdict(rt, sops_program__handle(p), v);
+	if (level)
+		btf_fd = line_info_for(rt, p, &lines, &o);
 	fd = sops_prog_load(rt, (enum sops_bpf_prog_type)sops_program__type(p), sops_program__name(p), license,
 			    sops_program__insns(p), sops_program__insn_cnt(p), &o);
+	free(lines);
+	if (btf_fd >= 0)
+		sops_close(rt, btf_fd);
 	if (fd < 0)
 		return fd;
 	err = sops_prog_get_verdict(rt, fd, v);

@@ -111,7 +111,7 @@ static bool pop_path(struct venv *env)
 	env->prev_insn = p->prev_insn;
 	env->cur_parent = p->parent;
 	env->cb_return = false;
-	if (env->log_level) {
+	if (env->log_level & 3) {
 		vlog(env, "from %u to %u:", p->prev_insn, p->insn);
 		vlog_state(env, env->cur);
 	}
@@ -192,7 +192,7 @@ static int explore(struct venv *env)
 		err = step(env, &env->insns[idx]);
 		if (err)
 			return err;
-		if (env->log_level >= 2 && !env->path_done) {
+		if ((env->log_level & 2) && !env->path_done) {
 			vlog(env, "%u:", idx);
 			vlog_state(env, env->cur);
 		}

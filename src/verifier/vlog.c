@@ -47,7 +47,7 @@ void vlog(struct venv *env, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!env->log_level)
+	if (!(env->log_level & 3))
 		return;
 	va_start(ap, fmt);
 	vlog_va(env, fmt, ap);
@@ -138,7 +138,7 @@ void vlog_state(struct venv *env, const struct vstate *st)
 {
 	char b[256];
 
-	if (!env->log_level)
+	if (!(env->log_level & 3))
 		return;
 	for (uint32_t f = 0; f <= st->curframe; f++) {
 		const struct vframe *fr = st->frame[f];
@@ -179,7 +179,7 @@ void vlog_source(struct venv *env, uint32_t idx)
 	const struct sops_line_info *best = NULL;
 	uint32_t lo = 0, hi = env->line_cnt;
 
-	if (!env->log_level || !env->line_cnt)
+	if (!(env->log_level & 3) || !env->line_cnt)
 		return;
 	while (lo < hi) { /* the first record at or after idx (lines are sorted) */
 		uint32_t mid = (lo + hi) / 2;
@@ -191,9 +191,10 @@ void vlog_source(struct venv *env, uint32_t idx)
 	}
 	if (lo < env->line_cnt && env->lines[lo].insn_off == idx)
 		best = &env->lines[lo];
-	if (!best || !best->line || env->last_line == idx + 1)
+	/* Once per source line, not once per record (clang emits several per line). */
+	if (!best || !best->line || env->last_line == best->line_num)
 		return;
-	env->last_line = idx + 1;
+	env->last_line = best->line_num;
 	vlog(env, "; %s @ %s:%u\n", best->line, best->file ? best->file : "?", best->line_num);
 }
 
@@ -201,7 +202,7 @@ void vlog_insn(struct venv *env, uint32_t idx)
 {
 	char b[128];
 
-	if (!env->log_level || env->log_len + 1 >= env->log_size)
+	if (!(env->log_level & 3) || env->log_len + 1 >= env->log_size)
 		return;
 	vlog_source(env, idx);
 	if (sops_disasm__insn(env->insns, env->insn_cnt, idx, b, sizeof(b)) < 0)
