@@ -184,6 +184,14 @@ static int create_map(void *ctx, struct sops_map *m)
 			return err;
 		}
 	}
+	/* As libbpf: .rodata is frozen once written, so the verifier may read it as constants. */
+	if (sops_map__kind(m) == SOPS_MAP_RODATA) {
+		err = sops_map_freeze(s->rt, fd);
+		if (err) {
+			sops_close(s->rt, fd);
+			return err;
+		}
+	}
 	return fd;
 }
 

@@ -427,6 +427,27 @@ static int map_value_access(struct venv *env, uint32_t regno, const struct vreg 
 }
 
 /*
+ * A load at a constant offset of a frozen read-only map (.rodata) reads a
+ * constant, as in the kernel: the program can never see another value.
+ */
+static bool rodata_const(const struct vreg *r, int32_t off, uint32_t size, struct vreg *dst)
+{
+	struct rt_map *map = r->map;
+	uint64_t addr, v = 0;
+	int64_t o = (int64_t)r->off + off;
+
+	if (!(map->map_flags & SOPS_BPF_F_RDONLY_PROG) || !atomic_load(&map->frozen) ||
+	    !sc_is_const(&r->v) || !map->ops->direct_value_addr)
+		return false;
+	o += (int64_t)sc_value(&r->v);
+	if (o < 0 || o + size > map->value_size || map->ops->direct_value_addr(map, &addr, 0))
+		return false;
+	memcpy(&v, (const uint8_t *)(uintptr_t)addr + o, size); /* little endian */
+	vreg_scalar_const(dst, v);
+	return true;
+}
+
+/*
  * The access at @r + @off of @size bytes. @write with @val the stored value
  * (NULL: an immediate or an atomic's result); @dst receives a load.
  */
@@ -473,6 +494,8 @@ static int check_access(struct venv *env, uint32_t regno, int32_t off, uint32_t 
 	}
 	if (err || !dst)
 		return err;
+	if (r->type == V_PTR_TO_MAP_VALUE && !sext && rodata_const(r, off, size, dst))
+		return 0;
 	vreg_scalar_unknown(dst);
 	if (sext)
 		sc_unknown_sext(&dst->v, (uint8_t)size);
