@@ -211,9 +211,10 @@ static int add_prog(struct sops_object *obj, struct obj_func *f)
 	p->sec = f->sec;
 	p->sec_off = f->off;
 	p->sec_cnt = f->cnt;
-	p->autoload = true;
+	/* libbpf's "?" prefix: the program does not load unless asked (or a created map uses it). */
+	p->autoload = s->name[0] != '?';
 	p->handle = -1;
-	prog_type_of(s->name, &p->type, &p->flags);
+	prog_type_of(s->name + (s->name[0] == '?'), &p->type, &p->flags);
 	f->prog = p;
 	return 0;
 }
