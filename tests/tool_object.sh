@@ -91,6 +91,17 @@ else
 	ko "btf dump raw of an object" "$(grep DATASEC "$tmp/raw.txt" | head -3)"
 fi
 
+# An 87-byte BTF whose struct has 256 MiB between two members: libbpf would
+# write 369 MB of `long: 64;` padding; the dump is refused before any output.
+printf '\x9f\xeb\x01\x00\x18\x00\x00\x00\x00\x00\x00\x00\x34\x00\x00\x00\x34\x00\x00\x00\x0b\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01\x04\x00\x00\x00\x20\x00\x00\x00\x05\x00\x00\x00\x02\x00\x00\x04\x00\x00\x00\x10\x07\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x09\x00\x00\x00\x01\x00\x00\x00\xe0\xff\xff\x7f\x00\x69\x6e\x74\x00\x73\x00\x61\x00\x62\x00' >"$tmp/pad.btf"
+"$tool" btf dump "$tmp/pad.btf" --format c >"$tmp/pad.h" 2>"$tmp/pad.err"
+rc=$?
+if [ $rc -ne 0 ] && [ ! -s "$tmp/pad.h" ] && grep -q "output limit" "$tmp/pad.err"; then
+	ok "btf dump --format c refuses amplifying padding"
+else
+	ko "btf dump --format c refuses amplifying padding" "rc $rc, $(wc -c <"$tmp/pad.h") bytes: $(head -c 200 "$tmp/pad.err")"
+fi
+
 # Bounded fuzzing: seeds are the test objects and the host BTF.
 fuzz="$build/tests/fuzz_loader"
 if [ -x "$fuzz" ]; then
