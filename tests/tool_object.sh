@@ -93,7 +93,7 @@ fi
 
 # An 87-byte BTF whose struct has 256 MiB between two members: libbpf would
 # write 369 MB of `long: 64;` padding; the dump is refused before any output.
-printf '\x9f\xeb\x01\x00\x18\x00\x00\x00\x00\x00\x00\x00\x34\x00\x00\x00\x34\x00\x00\x00\x0b\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01\x04\x00\x00\x00\x20\x00\x00\x00\x05\x00\x00\x00\x02\x00\x00\x04\x00\x00\x00\x10\x07\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x09\x00\x00\x00\x01\x00\x00\x00\xe0\xff\xff\x7f\x00\x69\x6e\x74\x00\x73\x00\x61\x00\x62\x00' >"$tmp/pad.btf"
+printf '\237\353\001\000\030\000\000\000\000\000\000\000\064\000\000\000\064\000\000\000\013\000\000\000\001\000\000\000\000\000\000\001\004\000\000\000\040\000\000\000\005\000\000\000\002\000\000\004\000\000\000\020\007\000\000\000\001\000\000\000\000\000\000\000\011\000\000\000\001\000\000\000\340\377\377\177\000\151\156\164\000\163\000\141\000\142\000' >"$tmp/pad.btf"
 "$tool" btf dump "$tmp/pad.btf" --format c >"$tmp/pad.h" 2>"$tmp/pad.err"
 rc=$?
 if [ $rc -ne 0 ] && [ ! -s "$tmp/pad.h" ] && grep -q "output limit" "$tmp/pad.err"; then
