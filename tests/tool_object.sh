@@ -91,6 +91,17 @@ else
 	ko "btf dump raw of an object" "$(grep DATASEC "$tmp/raw.txt" | head -3)"
 fi
 
+# An 87-byte BTF whose struct has 256 MiB between two members: libbpf would
+# write 369 MB of `long: 64;` padding; the dump is refused before any output.
+printf '\237\353\001\000\030\000\000\000\000\000\000\000\064\000\000\000\064\000\000\000\013\000\000\000\001\000\000\000\000\000\000\001\004\000\000\000\040\000\000\000\005\000\000\000\002\000\000\004\000\000\000\020\007\000\000\000\001\000\000\000\000\000\000\000\011\000\000\000\001\000\000\000\340\377\377\177\000\151\156\164\000\163\000\141\000\142\000' >"$tmp/pad.btf"
+"$tool" btf dump "$tmp/pad.btf" --format c >"$tmp/pad.h" 2>"$tmp/pad.err"
+rc=$?
+if [ $rc -ne 0 ] && [ ! -s "$tmp/pad.h" ] && grep -q "output limit" "$tmp/pad.err"; then
+	ok "btf dump --format c refuses amplifying padding"
+else
+	ko "btf dump --format c refuses amplifying padding" "rc $rc, $(wc -c <"$tmp/pad.h") bytes: $(head -c 200 "$tmp/pad.err")"
+fi
+
 # Bounded fuzzing: seeds are the test objects and the host BTF.
 fuzz="$build/tests/fuzz_loader"
 if [ -x "$fuzz" ]; then

@@ -96,7 +96,11 @@ int cmd_btf(int argc, char **argv)
 		return 1;
 	}
 	err = sops_btf__dump(btf, fmt, stdout);
-	if (err)
+	if (err == -E2BIG)
+		fprintf(stderr,
+			"structops btf: %s: the dump would exceed its output limit (64 bytes per byte of BTF + 1 MiB; "
+			"huge struct padding or anonymous types nested many times)\n", file);
+	else if (err)
 		fprintf(stderr, "structops btf: dump failed: %s\n", strerror(-err));
 	sops_btf__free(btf);
 	sops_btf__free(base);

@@ -94,9 +94,18 @@ enum sops_btf_dump_format {
 };
 
 /*
+ * The most output sops_btf__dump() writes for BTF of @size bytes (its own
+ * plus its base's): a few hundred bytes of C per type record, never a
+ * BTF that expands (huge padding gaps, anonymous types inlined many times).
+ */
+#define SOPS_BTF_DUMP_MAX(size) (64 * (size_t)(size) + ((size_t)1 << 20))
+
+/*
  * sops_btf__dump - print @btf to @out. For split BTF only its own types are
  * listed (raw) or declared (C; base types they use are declared too).
- * Returns 0 or a negative errno. Thread-safe for distinct @out.
+ * Returns 0 or a negative errno: -E2BIG when the output would exceed
+ * SOPS_BTF_DUMP_MAX (a C dump is refused before anything is written; a raw
+ * dump stops at the limit). Thread-safe for distinct @out.
  */
 SOPS_API int sops_btf__dump(const struct sops_btf *btf, enum sops_btf_dump_format format, FILE *out);
 

@@ -8,10 +8,19 @@
  * include guard and preserve_access_index on every record, so programs built
  * against the header get CO-RE relocations), plus extern __ksym declarations
  * for the functions in the BTF, which BPF programs call as kfuncs.
+ *
+ * Output is bounded by SOPS_BTF_DUMP_MAX of the input's size. A few bytes of
+ * BTF can describe a huge C text: libbpf writes a `long: 64;` line per 8
+ * bytes of a gap between members (an 87-byte BTF made 369 MB), and inlines an
+ * anonymous struct or function prototype at every use, which nesting makes
+ * exponential. dump_c() first estimates the C text from the types (est_*)
+ * and refuses what would be too long before libbpf runs; every dump also
+ * writes through a counting stream that stops at the limit.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/libbpf_common.h>
@@ -119,6 +128,164 @@ static void dump_raw_type(const struct btf *btf, __u32 id, const struct btf_type
 	}
 }
 
+/* --- output limit --- */
+
+/* A stream that passes writes to @out until @limit bytes, then fails them. */
+struct capped {
+	FILE *out;
+	size_t written, limit;
+	bool over;
+};
+
+static ssize_t capped_write(void *cookie, const char *buf, size_t size)
+{
+	struct capped *c = cookie;
+
+	if (c->over || size > c->limit - c->written) {
+		c->over = true;
+		errno = E2BIG;
+		return -1;
+	}
+	c->written += size;
+	return (ssize_t)fwrite(buf, 1, size, c->out) == (ssize_t)size ? (ssize_t)size : -1;
+}
+
+/* The input's bytes: @btf's own raw data and its base's (a C dump declares base types too). */
+static size_t input_size(const struct btf *btf)
+{
+	size_t total = 0;
+
+	for (; btf; btf = btf__base_btf(btf)) {
+		__u32 size = 0;
+
+		if (btf__raw_data(btf, &size))
+			total += size;
+	}
+	return total;
+}
+
+/*
+ * Estimated bytes of C for type @id used by reference (named types: their
+ * name; anonymous structs, unions, enums, prototypes and declarator chains:
+ * their whole inline text), saturating at @e->limit + 1. Memoized; depth is
+ * bounded by btf_validate's chain limit, and a type met again while its own
+ * text is being estimated (an anonymous struct reached from itself through a
+ * pointer) counts as unbounded, since libbpf would inline it forever.
+ */
+struct est {
+	const struct btf *btf;
+	uint64_t *memo;  /* cost + 2; 1: in progress; 0: not yet */
+	uint64_t limit;
+};
+
+static uint64_t sat_add(uint64_t a, uint64_t b, uint64_t cap)
+{
+	return a + b < a || a + b > cap ? cap : a + b;
+}
+
+static uint64_t est_name(const struct btf *btf, __u32 off)
+{
+	return strlen(btf__name_by_offset(btf, off) ?: "") + 1;
+}
+
+static uint64_t est_ref(struct est *e, __u32 id);
+
+/* The body of a struct or union: members, and the padding lines libbpf writes for gaps. */
+static uint64_t est_body(struct est *e, const struct btf_type *t)
+{
+	uint64_t cap = e->limit + 1, n = 16, end = 0;
+	bool is_struct = btf_is_struct(t);
+
+	for (__u16 i = 0; i < btf_vlen(t) && n < cap; i++) {
+		const struct btf_member *m = btf_members(t) + i;
+		uint64_t off = btf_member_bit_offset(t, i);
+
+		if (is_struct && off > end)
+			n = sat_add(n, (off - end) / 64 * 12 + 36, cap); /* "\tlong: 64;\n" per 8 bytes */
+		n = sat_add(n, est_ref(e, m->type) + est_name(e->btf, m->name_off) + 8, cap);
+		end = off + 8; /* at least a byte further on */
+	}
+	if (is_struct && (uint64_t)t->size * 8 > end)
+		n = sat_add(n, ((uint64_t)t->size * 8 - end) / 64 * 12 + 36, cap);
+	return n;
+}
+
+static uint64_t est_inline(struct est *e, __u32 id, const struct btf_type *t)
+{
+	uint64_t cap = e->limit + 1, n;
+
+	switch (btf_kind(t)) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return *btf_name(e->btf, t) ? est_name(e->btf, t->name_off) + 8 : est_body(e, t);
+	case BTF_KIND_ENUM:
+	case BTF_KIND_ENUM64:
+		if (*btf_name(e->btf, t))
+			return est_name(e->btf, t->name_off) + 6;
+		n = 16;
+		for (__u16 i = 0; i < btf_vlen(t) && n < cap; i++)
+			n = sat_add(n, est_name(e->btf, btf_is_enum(t) ? btf_enum(t)[i].name_off :
+								       btf_enum64(t)[i].name_off) + 28, cap);
+		return n;
+	case BTF_KIND_PTR:
+	case BTF_KIND_CONST:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+		return sat_add(est_ref(e, t->type), 12, cap);
+	case BTF_KIND_ARRAY:
+		return sat_add(est_ref(e, btf_array(t)->type), 14, cap);
+	case BTF_KIND_FUNC_PROTO:
+		n = sat_add(est_ref(e, t->type), 8, cap);
+		for (__u16 i = 0; i < btf_vlen(t) && n < cap; i++)
+			n = sat_add(n, est_ref(e, btf_params(t)[i].type) +
+					       est_name(e->btf, btf_params(t)[i].name_off) + 2, cap);
+		return n;
+	default: /* int, float, typedef, fwd and the rest: by name */
+		return est_name(e->btf, t->name_off) + 8;
+	}
+}
+
+static uint64_t est_ref(struct est *e, __u32 id)
+{
+	const struct btf_type *t = btf__type_by_id(e->btf, id);
+	uint64_t n;
+
+	if (!id || !t)
+		return 5; /* "void" */
+	if (e->memo[id] == 1)
+		return e->limit + 1;
+	if (e->memo[id])
+		return e->memo[id] - 2;
+	e->memo[id] = 1;
+	n = est_inline(e, id, t);
+	e->memo[id] = n + 2;
+	return n;
+}
+
+/* The estimated size of the C dump of types [@start, @cnt), saturating at @limit + 1. */
+static int est_c_dump(const struct btf *btf, __u32 start, __u32 cnt, uint64_t limit, uint64_t *total)
+{
+	struct est e = { btf, calloc(cnt ? cnt : 1, sizeof(*e.memo)), limit };
+	uint64_t n = 1024;
+
+	if (!e.memo)
+		return -ENOMEM;
+	for (__u32 id = start; id < cnt && n <= limit; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+
+		if (btf_is_composite(t) && *btf_name(btf, t))
+			n = sat_add(n, est_body(&e, t), limit + 1); /* its definition */
+		else if (btf_is_typedef(t) || btf_is_func(t))
+			n = sat_add(n, est_ref(&e, t->type) + est_name(btf, t->name_off) + 24, limit + 1);
+		else
+			n = sat_add(n, est_ref(&e, id), limit + 1);
+	}
+	free(e.memo);
+	*total = n;
+	return 0;
+}
+
 static void dump_printf(void *ctx, const char *fmt, va_list args)
 {
 	vfprintf(ctx, fmt, args);
@@ -174,11 +341,19 @@ static int check_alignments(const struct btf *btf, __u32 cnt)
 	return 0;
 }
 
-static int dump_c(const struct btf *btf, __u32 start, __u32 cnt, FILE *out)
+static int dump_c(const struct btf *btf, __u32 start, __u32 cnt, size_t limit, FILE *out)
 {
 	struct btf_dump *d;
-	int err = check_alignments(btf, cnt);
+	uint64_t est;
+	int err;
 
+	/* First: libbpf's alignment walk below is itself exponential on nested anonymous types. */
+	err = est_c_dump(btf, start, cnt, limit, &est);
+	if (err)
+		return err;
+	if (est > limit)
+		return -E2BIG;
+	err = check_alignments(btf, cnt);
 	if (err)
 		return err;
 	d = btf_dump__new(btf, dump_printf, out, NULL);
@@ -208,20 +383,37 @@ static int dump_c(const struct btf *btf, __u32 start, __u32 cnt, FILE *out)
 	return err;
 }
 
+static int dump(const struct btf *btf, enum sops_btf_dump_format format, size_t limit, FILE *out)
+{
+	__u32 start = btf_first_own_id(btf), cnt = btf__type_cnt(btf);
+
+	if (format == SOPS_BTF_DUMP_C)
+		return dump_c(btf, start, cnt, limit, out);
+	for (__u32 id = start; id < cnt && !ferror(out); id++)
+		dump_raw_type(btf, id, btf__type_by_id(btf, id), out);
+	return 0;
+}
+
 int sops_btf__dump(const struct sops_btf *b, enum sops_btf_dump_format format, FILE *out)
 {
 	const struct btf *btf = b ? b->btf : NULL;
-	__u32 start, cnt;
+	cookie_io_functions_t io = { .write = capped_write };
+	struct capped c = { .out = out };
+	FILE *f;
+	int err;
 
-	if (!btf || !out)
+	if (!btf || !out || (format != SOPS_BTF_DUMP_C && format != SOPS_BTF_DUMP_RAW))
 		return -EINVAL;
-	start = btf_first_own_id(btf);
-	cnt = btf__type_cnt(btf);
-	if (format == SOPS_BTF_DUMP_C)
-		return dump_c(btf, start, cnt, out);
-	if (format != SOPS_BTF_DUMP_RAW)
-		return -EINVAL;
-	for (__u32 id = start; id < cnt; id++)
-		dump_raw_type(btf, id, btf__type_by_id(btf, id), out);
-	return ferror(out) ? -EIO : 0;
+	c.limit = SOPS_BTF_DUMP_MAX(input_size(btf));
+	f = fopencookie(&c, "w", io);
+	if (!f)
+		return -ENOMEM;
+	err = dump(btf, format, c.limit, f);
+	if (fclose(f) && !err)
+		err = c.over ? -E2BIG : -EIO;
+	if (!err && c.over)
+		err = -E2BIG;
+	if (!err && ferror(out))
+		err = -EIO;
+	return err;
 }
