@@ -20,6 +20,7 @@
 
 #include <structops/btf.h>
 #include <structops/object.h>
+#include <structops/runtime.h>
 #include <structops/vm.h>
 
 #include "test.h"
@@ -649,4 +650,38 @@ TEST(btf_reject_loops)
 			T_ASSERT(log[0]);
 	}
 	btf__free(raw);
+}
+
+/* "?" section prefix (issue 12): autoload starts off, the type still comes from the rest. */
+TEST(loader_section_question_mark)
+{
+	struct sops_runtime_opts ro = { .sz = sizeof(ro) };
+	struct sops_object_load_opts lo = { .sz = sizeof(lo) };
+	struct sops_program *always, *lazy;
+	struct sops_object *obj = NULL;
+	struct sops_runtime *rt = NULL;
+	char log[512] = "";
+
+	T_ASSERT(!open_obj("autoload_q.v3.o", &obj, log, sizeof(log)));
+	always = sops_object__find_program_by_name(obj, "always");
+	lazy = sops_object__find_program_by_name(obj, "on_demand");
+	T_ASSERT(always && lazy);
+	T_EQ(sops_program__autoload(always), 1);
+	T_EQ(sops_program__autoload(lazy), 0);
+	T_EQ(sops_program__type(lazy), SOPS_PROG_TYPE_SYSCALL);
+	T_ASSERT(!strcmp(sops_program__section_name(lazy), "?syscall"));
+	T_EQ(sops_runtime__new(&ro, &rt), 0);
+	lo.runtime = rt;
+	T_EQ(sops_object__load(obj, &lo), 0);
+	T_ASSERT(sops_program__handle(always) >= 0);
+	T_ASSERT(sops_program__handle(lazy) < 0);
+	sops_object__close(obj);
+	/* turned on, it loads like any other */
+	T_ASSERT(!open_obj("autoload_q.v3.o", &obj, log, sizeof(log)));
+	lazy = sops_object__find_program_by_name(obj, "on_demand");
+	T_EQ(sops_program__set_autoload(lazy, true), 0);
+	T_EQ(sops_object__load(obj, &lo), 0);
+	T_ASSERT(sops_program__handle(lazy) >= 0);
+	sops_object__close(obj);
+	sops_runtime__free(rt);
 }
