@@ -12,6 +12,14 @@ typedef unsigned long long u64;
 struct ctx { u32 a, b; };
 u32 bias = 2;
 __attribute__((section("syscall"), used)) int add(struct ctx *c) { return c->a + c->b + bias; }
+static long (*trace_printk)(const char *fmt, u32 size, ...) = (void *)6;
+__attribute__((section("syscall"), used)) int say(struct ctx *c)
+{
+	static const char m[] = "hi";
+	trace_printk(m, sizeof(m));
+	trace_printk(m, sizeof(m));
+	return 0;
+}
 char LICENSE[] __attribute__((section("license"), used)) = "GPL";
 C
 if ! clang-19 -O2 -g -target bpf -c "$tmp/p.bpf.c" -o "$tmp/p.o" 2>"$tmp/cc.log"; then
@@ -25,4 +33,12 @@ check_out jit "retval 42" "$tool" prog run "$tmp/p.o" add --ctx-in 1400000014000
 check_out noprog "no program named" "$tool" prog run "$tmp/p.o" nope
 check_out badhex "not a hex" "$tool" prog run "$tmp/p.o" add --ctx-in 1
 check_out help "usage: structops prog run" "$tool" prog --help
+# the default sink prints bpf_printk messages as lines
+if [ "$("$tool" prog run "$tmp/p.o" say 2>&1 >/dev/null)" = "$(printf 'hi\nhi')" ]; then
+	ok printk_lines
+else
+	ko printk_lines "got: $("$tool" prog run "$tmp/p.o" say 2>&1 >/dev/null | od -c | head -3)"
+fi
+check_out engine "jit, verified" "$tool" prog run "$tmp/p.o" add --ctx-in 1400000014000000
+check_out engine_interp "interpreter, verified" "$tool" prog run "$tmp/p.o" add --ctx-in 1400000014000000 --interp
 summary

@@ -131,7 +131,10 @@ void rt_trace(struct sops_runtime *rt, const char *msg, size_t len)
 	if (rt->trace_fn) {
 		rt->trace_fn(rt->trace_ctx, msg, len);
 	} else {
+		/* Lines, as trace_pipe shows them: bpf_printk("x") ends with a newline too. */
 		fwrite(msg, 1, len, stderr);
+		if (!len || msg[len - 1] != '\n')
+			fputc('\n', stderr);
 		fflush(stderr);
 	}
 	pthread_mutex_unlock(&rt->trace_lock);
