@@ -65,6 +65,7 @@ if grep -q '^sys_prog (section syscall' "$tmp/dump.txt" && grep -q '^; .* @ .*lo
 else
 	ko "object dump interleaves source lines" "$(head -c 300 "$tmp/dump.txt")"
 fi
+check_out "object dump names maps" "map[loader_m.bss][0]" "$tool" object dump "$dir/loader_main.v4.o" --btf "$dir/host.btf"
 "$tool" object dump "$dir/loader_main.v4.o" --prog no_such_prog >/dev/null 2>"$tmp/err.txt"
 if [ $? -eq 1 ] && grep -q "no program named" "$tmp/err.txt"; then
 	ok "object dump names a missing program"

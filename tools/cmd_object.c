@@ -205,8 +205,35 @@ static void show_json(const struct sops_object *obj, bool loaded)
 	printf("\n ]\n}\n");
 }
 
+/* The name of the object's map with index @idx, or NULL. */
+static const char *map_name_of(const struct sops_object *obj, int idx)
+{
+	const struct sops_map *m = NULL;
+
+	while ((m = sops_object__next_map(obj, m)))
+		if (sops_map__index(m) == idx)
+			return sops_map__name(m);
+	return NULL;
+}
+
+/* "r1 = map[idx:0] ll" reads "r1 = map[counts] ll" (bpftool names the map as well). */
+static void name_maps(const struct sops_object *obj, const struct sops_insn *in, char *text, size_t size)
+{
+	const char *name, *at = strstr(text, "map[idx:");
+	char tail[128];
+
+	if (!at || !sops_insn_is_lddw(in) ||
+	    (in->src_reg != SOPS_LD_IMM64_MAP_IDX && in->src_reg != SOPS_LD_IMM64_MAP_IDX_VALUE))
+		return;
+	name = map_name_of(obj, in->imm);
+	if (!name)
+		return;
+	snprintf(tail, sizeof(tail), "%s", strchr(at, ']') ? strchr(at, ']') : "]");
+	snprintf(text + (at - text), size - (size_t)(at - text), "map[%s%s", name, tail);
+}
+
 /* One program's instructions, each source line printed before the first slot it produced. */
-static int dump_program(const struct sops_program *p)
+static int dump_program(const struct sops_object *obj, const struct sops_program *p)
 {
 	size_t cnt = sops_program__insn_cnt(p), nlines = 0, li = 0;
 	const struct sops_insn *insns = sops_program__insns(p);
@@ -228,6 +255,7 @@ static int dump_program(const struct sops_program *p)
 				sops_program__name(p), i);
 			return 1;
 		}
+		name_maps(obj, &insns[i], text, sizeof(text));
 		printf("%5zu: %s\n", i, text);
 		i += (size_t)n;
 	}
@@ -244,7 +272,7 @@ static int dump_programs(const struct sops_object *obj, const char *only)
 			continue;
 		if (found++)
 			putchar('\n');
-		err |= dump_program(p);
+		err |= dump_program(obj, p);
 	}
 	if (only && !found) {
 		fprintf(stderr, "structops object: no program named '%s'\n", only);
