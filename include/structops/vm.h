@@ -11,7 +11,8 @@
  *    checks; memory accesses go straight to the host.
  *  - checked (opts.checked): for bytecode nobody verified. Every load and store
  *    must fall inside the current stack or a region the caller lists in the run
- *    options, the run has an instruction budget, and a violation stops the
+ *    options, every helper argument is checked against the helper's prototype
+ *    before the call, the run has an instruction budget, and a violation stops the
  *    program with an error code and a message instead of crashing the host.
  *
  * The runtime (maps, programs, struct_ops) sits on top of this layer; hosts and

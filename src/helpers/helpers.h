@@ -3,10 +3,11 @@
  * helpers.h - the built-in helpers shared between helper files (internal).
  *
  * Each helper has the kernel's id and argument order and receives the calling
- * program (struct sops_prog *) as its sixth argument. Programs nobody verified
- * (prog->verified false) get their map, ring buffer record and callback
- * arguments checked against what the program declared, so a wild value
- * returns an error instead of crashing the host.
+ * program (struct sops_prog *) as its sixth argument. Helpers trust their
+ * arguments: for programs nobody verified, the checked interpreter checks
+ * every argument against the helper's prototype before the call
+ * (src/vm/call_check.c, src/runtime/prog_sandbox.c), so a wild value stops
+ * the run instead of reaching the helper.
  */
 #ifndef SOPS_HELPERS_H
 #define SOPS_HELPERS_H

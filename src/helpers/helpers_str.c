@@ -40,19 +40,20 @@ long rt_safe_copy(void *dst, const void *src, size_t n)
 
 long rt_safe_copy_str(char *dst, const void *src, size_t n)
 {
-	const char *s = src;
+	/* An address, not a pointer: the program may pass anything (NULL too). */
+	uintptr_t s = (uintptr_t)src;
 	size_t done = 0;
 
 	if (!n)
 		return 0;
 	/* Page by page, so an unmapped page after the string does not fail the read. */
 	while (done < n) {
-		size_t chunk = 4096 - ((uintptr_t)(s + done) & 4095);
+		size_t chunk = 4096 - ((s + done) & 4095);
 		char *nul;
 
 		if (chunk > n - done)
 			chunk = n - done;
-		if (rt_safe_copy(dst + done, s + done, chunk)) {
+		if (rt_safe_copy(dst + done, (const void *)(s + done), chunk)) {
 			dst[0] = '\0';
 			return -EFAULT;
 		}

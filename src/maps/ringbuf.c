@@ -182,7 +182,8 @@ long rt_ringbuf_output(struct rt_map *map, const void *data, uint64_t size, uint
 	rec = rt_ringbuf_reserve(map, size, 0);
 	if (!rec)
 		return -EAGAIN;
-	memcpy(rec, data, size);
+	if (size) /* a 0-byte record may come with any pointer, NULL included */
+		memcpy(rec, data, size);
 	rt_ringbuf_commit(rec, flags, false);
 	return 0;
 }
