@@ -204,12 +204,10 @@ static int runtime_setup(const struct config *cfg, const struct sops_btf *btf, s
 			 struct sops_struct_ops *st, struct sops_runtime **rt)
 {
 	/*
-	 * The verifier is structural so far, so the JIT (and the interpreter's
-	 * fast mode) run only trusted programs; these are ours.
+	 * No trust_unverified: the policies are verified, so they run on the
+	 * JIT; one the verifier rejected would run checked (policy_load says so).
 	 */
-	struct sops_runtime_opts ro = { .sz = sizeof(ro), .jit = cfg->jit,
-					.trust_unverified = getenv("DEMO_TRUST") != NULL,
-					.host_btf = sops_btf__libbpf(btf) };
+	struct sops_runtime_opts ro = { .sz = sizeof(ro), .jit = cfg->jit, .host_btf = sops_btf__libbpf(btf) };
 	int err = sops_runtime__new(&ro, rt);
 
 	if (err) {

@@ -121,6 +121,15 @@ static int alu_mov(struct venv *env, const struct sops_insn *in, bool alu64)
 	}
 	if (vreg_is_ptr(src))
 		return verr(env, -EACCES, "R%u partial copy of pointer", in->src_reg);
+	/* A source that fits 32 bits is copied whole by a 32-bit move: it may stay linked. */
+	if (OPC_SRC(in->code) == OPC_X && src->v.umax <= UINT32_MAX && !sc_is_const(&src->v)) {
+		struct vreg *s = &vregs(env)[in->src_reg];
+
+		if (!s->id)
+			s->id = vnew_id(env);
+		*dst = *s;
+		return 0;
+	}
 	tmp = *src;
 	sc_zext32(&tmp.v);
 	tmp.id = 0;

@@ -760,6 +760,15 @@ int vexit(struct venv *env)
 	struct vreg *r0 = &f->regs[0];
 	int err;
 
+	if (st->curframe == 0 && !f->cb_kind && env->prog->type == SOPS_BPF_PROG_TYPE_STRUCT_OPS &&
+	    vst_ops_ret_void(env->prog)) {
+		/* A void member: whatever r0 holds is dropped by the caller. */
+		if (st->lock_map)
+			return verr(env, -EINVAL,
+				    "BPF_EXIT instruction cannot be used inside bpf_spin_lock-ed region");
+		env->path_done = true;
+		return check_refs(env, 0);
+	}
 	if (r0->type == V_NOT_INIT)
 		return verr(env, -EACCES, "R0 !read_ok");
 	if (st->lock_map)

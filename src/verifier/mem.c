@@ -289,28 +289,66 @@ static int stack_read(struct venv *env, uint32_t regno, const struct vreg *r, in
 
 /* --- context --- */
 
-/* Number of u64 argument slots of a struct_ops program's member, or -1. */
-static int st_ops_nargs(const struct sops_prog *prog)
+/* The FUNC_PROTO of a struct_ops program's member (and its BTF), or NULL. */
+static const struct btf_type *st_ops_proto(const struct sops_prog *prog, const struct btf **out)
 {
 	const struct btf *btf = prog->attach_btf ? prog->attach_btf->btf : prog->obj.rt->host_btf;
 	const struct btf_type *t;
 	const struct btf_member *m;
 
 	if (!btf || !prog->attach_btf_id)
-		return -1;
+		return NULL;
 	t = btf__type_by_id(btf, prog->attach_btf_id);
 	if (!t || !btf_is_struct(t) || prog->expected_attach_type >= btf_vlen(t))
-		return -1;
+		return NULL;
 	m = btf_members(t) + prog->expected_attach_type;
 	t = btf__type_by_id(btf, m->type);
 	while (t && (btf_is_typedef(t) || btf_is_mod(t)))
 		t = btf__type_by_id(btf, t->type);
 	if (!t || !btf_is_ptr(t))
-		return -1;
+		return NULL;
 	t = btf__type_by_id(btf, t->type);
 	if (!t || !btf_is_func_proto(t))
-		return -1;
-	return btf_vlen(t);
+		return NULL;
+	*out = btf;
+	return t;
+}
+
+/* Number of u64 argument slots of a struct_ops program's member, or -1. */
+static int st_ops_nargs(const struct sops_prog *prog)
+{
+	const struct btf *btf;
+	const struct btf_type *t = st_ops_proto(prog, &btf);
+
+	return t ? btf_vlen(t) : -1;
+}
+
+/* Bytes of member argument @i when it is an integer narrower than its u64 slot, else 8. */
+static uint32_t st_ops_arg_size(const struct sops_prog *prog, int64_t i)
+{
+	const struct btf *btf;
+	const struct btf_type *t = st_ops_proto(prog, &btf);
+	int64_t sz;
+	uint32_t id;
+
+	if (!t || i < 0 || i >= btf_vlen(t))
+		return 8;
+	id = btf_params(t)[i].type;
+	t = btf__type_by_id(btf, id);
+	while (t && (btf_is_typedef(t) || btf_is_mod(t)))
+		t = btf__type_by_id(btf, t->type);
+	if (!t || !(btf_is_int(t) || btf_is_enum(t)))
+		return 8;
+	sz = btf__resolve_size(btf, id);
+	return sz > 0 && sz < 8 ? (uint32_t)sz : 8;
+}
+
+bool vst_ops_ret_void(const struct sops_prog *prog)
+{
+	const struct btf *btf;
+	const struct btf_type *t = st_ops_proto(prog, &btf);
+
+	return t && !t->type;
 }
 
 static int ctx_access(struct venv *env, uint32_t regno, const struct vreg *r, int32_t off, uint32_t size,
@@ -496,6 +534,14 @@ static int check_access(struct venv *env, uint32_t regno, int32_t off, uint32_t 
 		return err;
 	if (r->type == V_PTR_TO_MAP_VALUE && !sext && rodata_const(r, off, size, dst))
 		return 0;
+	/* An integer argument of a struct_ops member holds no more than its C type's bytes. */
+	if (r->type == V_PTR_TO_CTX && env->prog->type == SOPS_BPF_PROG_TYPE_STRUCT_OPS && !sext &&
+	    !((r->off + off) % 8)) {
+		uint32_t asz = st_ops_arg_size(env->prog, (r->off + off) / 8);
+
+		if (asz < size)
+			size = asz;
+	}
 	vreg_scalar_unknown(dst);
 	if (sext)
 		sc_unknown_sext(&dst->v, (uint8_t)size);

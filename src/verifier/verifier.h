@@ -284,6 +284,8 @@ int vmem_check_range(struct venv *env, uint32_t regno, const struct vreg *r, uin
 struct vstack_slot *vmem_stack_slot(struct vstate *st, uint32_t frameno, int32_t off);
 void vmem_update_depth(struct venv *env, uint32_t frameno, int32_t off);
 int vmem_check_combined_depth(struct venv *env);
+/* Whether a struct_ops program's member returns void (r0 then need not be set). */
+bool vst_ops_ret_void(const struct sops_prog *prog);
 /* Offset of the struct bpf_spin_lock in @map's value (BTF), or -1. */
 int vmap_lock_off(const struct rt_map *map);
 

@@ -31,7 +31,23 @@ u32 slots_per_shard = 1;
 
 static __always_inline struct lru_node *node_at(u32 slot)
 {
-	return slot < MAX_SLOTS ? &nodes[slot] : NULL;
+	if (slot >= MAX_SLOTS)
+		return NULL;
+	/*
+	 * The verifier sees the bound on the register it tests; clang may index
+	 * with a copy it made before the test. The mask (a no-op for a power
+	 * of two) keeps the bound on the register used, and the empty asm stops
+	 * clang from dropping it.
+	 */
+	asm volatile("" : "+r"(slot));
+	return &nodes[slot & (MAX_SLOTS - 1)];
+}
+
+/* The same for lists[]: callers have checked @shard < MAX_SHARDS. */
+static __always_inline struct lru_list *list_at(u32 shard)
+{
+	asm volatile("" : "+r"(shard));
+	return &lists[shard & (MAX_SHARDS - 1)];
 }
 
 static __always_inline void unlink_slot(u32 slot)
@@ -41,7 +57,7 @@ static __always_inline void unlink_slot(u32 slot)
 
 	if (!n || !n->list || n->list > MAX_SHARDS)
 		return;
-	l = &lists[n->list - 1];
+	l = list_at(n->list - 1);
 	p = node_at(n->prev);
 	q = node_at(n->next);
 	if (p)
@@ -62,7 +78,7 @@ static __always_inline void push_front(u32 slot, u32 shard)
 
 	if (!n || shard >= MAX_SHARDS)
 		return;
-	l = &lists[shard];
+	l = list_at(shard);
 	n->prev = NIL;
 	n->next = l->head;
 	h = node_at(l->head);
