@@ -110,8 +110,9 @@ struct sops_prog_verdict {
 	uint32_t peak_states;     /* most kept at once */
 	uint32_t max_states_per_insn;
 	uint64_t time_ns;         /* how long verification took */
+	uint64_t fault_cnt;       /* checked runs of it that faulted (op calls included) */
 };
-#define sops_prog_verdict__last_field time_ns
+#define sops_prog_verdict__last_field fault_cnt
 
 /*
  * sops_prog_get_verdict - the verifier's verdict, statistics and the engine

@@ -230,6 +230,14 @@ SOPS_API sops_jit_fn sops_vm__jit_fn(const struct sops_vm *vm);
 /* The machine code of a JIT'd vm and its size, or NULL. Thread-safe. */
 SOPS_API const void *sops_vm__jit_image(const struct sops_vm *vm, size_t *size);
 
+/*
+ * sops_vm__checked_stack - the whole stack [*lo, *hi) of the checked run the
+ * calling thread is inside (a helper called from it asks), or false when it
+ * is in none. A helper running a callback gives it this region, so the
+ * callback reaches its caller's stack. Thread-safe (per thread).
+ */
+SOPS_API bool sops_vm__checked_stack(uint64_t *lo, uint64_t *hi);
+
 /* The engine @vm runs on, and whether it is in checked mode. Thread-safe. */
 SOPS_API enum sops_engine sops_vm__engine(const struct sops_vm *vm);
 SOPS_API bool sops_vm__checked(const struct sops_vm *vm);

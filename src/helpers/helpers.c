@@ -122,13 +122,13 @@ static HELPER(get_current_pid_tgid)
 /* bpf_spin_lock: a 4-byte lock word inside a map value. */
 static HELPER(spin_lock)
 {
-	rt_spin_lock((atomic_int *)(uintptr_t)r1);
+	rt_run_lock((atomic_int *)(uintptr_t)r1);
 	return 0;
 }
 
 static HELPER(spin_unlock)
 {
-	rt_spin_unlock((atomic_int *)(uintptr_t)r1);
+	rt_run_unlock((atomic_int *)(uintptr_t)r1);
 	return 0;
 }
 

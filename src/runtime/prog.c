@@ -27,6 +27,7 @@
 #include "../helpers/helpers.h"
 #include "../isa/opcodes.h"
 #include "../util/opts.h"
+#include "../vm/vm_internal.h"
 #include "rt_internal.h"
 
 #define LICENSE_MAX 128
@@ -399,6 +400,37 @@ static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, siz
 	return err;
 }
 
+/*
+ * A checked run and everything it calls back (bpf_loop, for_each_map_elem)
+ * share one context on the running thread: the first fault of any callback
+ * (which stops the whole run with that errno and message), the callback
+ * budget and depth, and the spin lock held. Only checked runs have one:
+ * verified programs never fault, and their callbacks are plain calls.
+ */
+struct rt_run {
+	struct rt_run *outer;
+	const struct sops_mem_region *regions; /* the outermost run's (a context buffer) */
+	size_t region_cnt;
+	int err;
+	char msg[RT_FAULT_MSG_MAX];
+	uint64_t callbacks;  /* callback runs left */
+	uint32_t depth;      /* callbacks inside callbacks */
+	atomic_int *lock;    /* the bpf_spin_lock held */
+};
+
+static __thread struct rt_run *cur_run;
+
+#define RT_RUN_CALLBACKS (1ull << 20) /* callback runs per checked run: nested loops end */
+#define RT_RUN_DEPTH 8
+
+static void run_fault(struct rt_run *run, int err, const char *fmt, const char *what)
+{
+	if (run->err)
+		return;
+	run->err = err;
+	snprintf(run->msg, sizeof(run->msg), fmt, what);
+}
+
 /* One run of @vm (entered natively through @fn when it was JIT'd): 0 or the run's -errno. */
 static int vm_run(struct sops_prog *prog, const struct sops_vm *vm, sops_jit_fn fn,
 		  const uint64_t args[5], const struct sops_mem_region *regions, size_t region_cnt,
@@ -407,6 +439,8 @@ static int vm_run(struct sops_prog *prog, const struct sops_vm *vm, sops_jit_fn 
 	char fault[RT_FAULT_MSG_MAX] = "";
 	struct sops_vm_run_opts ro = { .sz = sizeof(ro), .regions = regions, .region_cnt = region_cnt,
 				       .fault_buf = fault, .fault_size = sizeof(fault) };
+	struct rt_run run = { .regions = regions, .region_cnt = region_cnt, .callbacks = RT_RUN_CALLBACKS };
+	bool outermost = !cur_run && sops_vm__checked(vm);
 	int err;
 
 	if (fn) {
@@ -414,12 +448,110 @@ static int vm_run(struct sops_prog *prog, const struct sops_vm *vm, sops_jit_fn 
 		return 0;
 	}
 	memcpy(ro.args, args, sizeof(ro.args));
+	if (outermost)
+		cur_run = &run;
 	err = sops_vm__run(vm, &ro);
+	if (outermost) {
+		cur_run = NULL;
+		if (!err && run.lock) {
+			run_fault(&run, -EINVAL, "%s", "exit with a bpf_spin_lock held (released)");
+		}
+		if (run.lock)
+			rt_spin_unlock(run.lock);
+		if (!err && run.err) {
+			err = run.err; /* a callback faulted: the whole run fails with it */
+			snprintf(fault, sizeof(fault), "%s", run.msg);
+		}
+	}
 	if (!err)
 		*retval = ro.retval;
 	else if (fault[0])
 		rt_prog_report_fault(prog, fault);
 	return err;
+}
+
+/* Run callback @cb in the current checked run: its caller's stack and regions are reachable. */
+static int callback_run_checked(struct rt_callback *cb, const uint64_t args[5], uint64_t *ret)
+{
+	struct rt_run *run = cur_run;
+	struct sops_mem_region regions[9];
+	char fault[RT_FAULT_MSG_MAX] = "";
+	struct sops_vm_run_opts ro = { .sz = sizeof(ro), .fault_buf = fault, .fault_size = sizeof(fault) };
+	uint64_t lo, hi;
+	size_t n = 0;
+	int err;
+
+	if (run->err)
+		return run->err; /* an earlier callback faulted: stop */
+	if (!run->callbacks--) {
+		run_fault(run, -ETIME, "%s", "callback budget spent (nested bpf_loop or for_each_map_elem)");
+		return -ETIME;
+	}
+	if (run->depth >= RT_RUN_DEPTH) {
+		run_fault(run, -E2BIG, "%s", "callbacks nested too deep");
+		return -E2BIG;
+	}
+	if (sops_vm__checked_stack(&lo, &hi))
+		regions[n++] = (struct sops_mem_region){ lo, hi - lo, true };
+	for (size_t i = 0; i < run->region_cnt && n < 9; i++)
+		regions[n++] = run->regions[i];
+	ro.regions = regions;
+	ro.region_cnt = n;
+	memcpy(ro.args, args, sizeof(ro.args));
+	run->depth++;
+	err = sops_vm__run(cb->vm, &ro);
+	run->depth--;
+	if (err) {
+		run_fault(run, err, "callback: %s", fault[0] ? fault : "fault");
+		return err;
+	}
+	*ret = ro.retval;
+	return 0;
+}
+
+int rt_run_lock(atomic_int *lock)
+{
+	struct rt_run *run = cur_run;
+
+	if (!run) {
+		rt_spin_lock(lock);
+		return 0;
+	}
+	if (run->lock) {
+		run_fault(run, -EDEADLK, "%s", "bpf_spin_lock while a lock is held");
+		return -EDEADLK;
+	}
+	/* Bounded: a lock some other run holds for ever cannot hang this one. */
+	for (uint64_t spins = 0;; spins++) {
+		int exp = 0;
+
+		if (atomic_compare_exchange_weak_explicit(lock, &exp, 1, memory_order_acquire,
+							  memory_order_relaxed))
+			break;
+		if (spins > (1u << 26)) {
+			run_fault(run, -ETIME, "%s", "bpf_spin_lock: lock not released in time");
+			return -ETIME;
+		}
+	}
+	run->lock = lock;
+	return 0;
+}
+
+int rt_run_unlock(atomic_int *lock)
+{
+	struct rt_run *run = cur_run;
+
+	if (!run) {
+		rt_spin_unlock(lock);
+		return 0;
+	}
+	if (run->lock != lock) {
+		run_fault(run, -EINVAL, "%s", "bpf_spin_unlock of a lock not held");
+		return -EINVAL;
+	}
+	run->lock = NULL;
+	rt_spin_unlock(lock);
+	return 0;
 }
 
 uint64_t rt_callback_call(struct rt_callback *cb, uint64_t r1, uint64_t r2, uint64_t r3,
@@ -428,6 +560,8 @@ uint64_t rt_callback_call(struct rt_callback *cb, uint64_t r1, uint64_t r2, uint
 	const uint64_t args[5] = { r1, r2, r3, r4, r5 };
 	uint64_t ret;
 
+	if (cur_run && !cb->fn)
+		return callback_run_checked(cb, args, &ret) ? 1 : ret; /* 1 stops the iteration */
 	if (vm_run(cb->prog, cb->vm, cb->fn, args, NULL, 0, &ret))
 		return 1; /* a faulting callback stops the iteration */
 	return ret;
@@ -442,6 +576,12 @@ int rt_callback_call_mem(struct rt_callback *cb, const uint64_t args[5],
 struct sops_prog *rt_callback_prog(const struct rt_callback *cb)
 {
 	return cb->prog;
+}
+
+int rt_vm_run_op(const struct sops_vm *vm, const uint64_t args[5], const struct sops_mem_region *regions,
+		 size_t region_cnt, uint64_t *retval)
+{
+	return vm_run((struct sops_prog *)vm->aux, vm, NULL, args, regions, region_cnt, retval);
 }
 
 int rt_prog_run(struct sops_prog *prog, const uint64_t args[5], const struct sops_mem_region *regions,
@@ -667,6 +807,7 @@ int sops_prog_get_verdict(struct sops_runtime *rt, int prog_fd, struct sops_prog
 	out.peak_states = prog->vstats.peak_states;
 	out.max_states_per_insn = prog->vstats.max_states_per_insn;
 	out.time_ns = prog->vstats.time_ns;
+	out.fault_cnt = atomic_load(&prog->fault_cnt);
 	rt_obj_put(o);
 	memcpy(v, &out, v->sz < sizeof(out) ? v->sz : sizeof(out));
 	v->sz = v->sz < sizeof(out) ? v->sz : sizeof(out);

@@ -85,8 +85,9 @@ bool rt_prog_obj_ok(void *ctx, enum sops_vm_obj kind, uint64_t value, struct sop
 	return false;
 }
 
-void rt_prog_report_fault(const struct sops_prog *prog, const char *msg)
+void rt_prog_report_fault(struct sops_prog *prog, const char *msg)
 {
+	atomic_fetch_add(&prog->fault_cnt, 1);
 	char line[RT_FAULT_MSG_MAX + SOPS_BPF_OBJ_NAME_LEN + 32];
 	int n = snprintf(line, sizeof(line), "prog '%s' stopped: %s\n", prog->name, msg);
 

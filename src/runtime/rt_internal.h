@@ -347,6 +347,7 @@ struct sops_prog {
 	uint64_t load_time;
 	atomic_ullong run_cnt;
 	atomic_ullong run_time_ns;
+	atomic_ullong fault_cnt; /* checked runs that faulted (op calls, callbacks, test runs) */
 	uint32_t inlined_lookups; /* map lookups the engines run inline (inline.c) */
 	/* The struct_ops layer's: associated map (or a poison value) and type data. */
 	void *_Atomic st_ops_assoc;
@@ -398,7 +399,22 @@ bool rt_prog_mem_ok(void *ctx, uint64_t addr, uint64_t size, bool write);
  * line to the runtime's trace sink, so hosts and tools see why.
  */
 #define RT_FAULT_MSG_MAX 256
-void rt_prog_report_fault(const struct sops_prog *prog, const char *msg);
+void rt_prog_report_fault(struct sops_prog *prog, const char *msg);
+/*
+ * prog.c: bpf_spin_lock/unlock. Inside a checked run they keep the lock
+ * state of the run: a second lock, an unlock of what is not held, a lock
+ * left held at exit (released then) fail the run; waiting is bounded.
+ * Elsewhere (verified code) plain spin lock operations. 0 or -errno.
+ */
+int rt_run_lock(atomic_int *lock);
+/*
+ * prog.c: an op call of a checked program's vm (a struct_ops thunk): the run
+ * context of rt_prog_run, and a fault counted in the program's fault_cnt and
+ * reported to the runtime's trace sink. 0 or -errno.
+ */
+int rt_vm_run_op(const struct sops_vm *vm, const uint64_t args[5], const struct sops_mem_region *regions,
+		 size_t region_cnt, uint64_t *retval);
+int rt_run_unlock(atomic_int *lock);
 /* Checked-mode object hook (prog_sandbox.c): helper arguments naming runtime objects. */
 bool rt_prog_obj_ok(void *ctx, enum sops_vm_obj kind, uint64_t value, struct sops_vm_obj_info *info);
 /* Whether @map is one @prog declared (helpers validate map arguments of unverified code). */

@@ -19,6 +19,7 @@
 
 #include <ffi.h>
 
+#include "../runtime/rt_internal.h"
 #include "thunk.h"
 
 /* An ffi description of a struct argument: u64 words, then single bytes. */
@@ -104,10 +105,11 @@ static void thunk_handler(ffi_cif *cif, void *ret, void **args, void *user)
 	}
 	if (t->checked) {
 		struct sops_mem_region region = { (uint64_t)(uintptr_t)ctx, slot * sizeof(uint64_t), false };
-		struct sops_vm_run_opts ro = { .sz = sizeof(ro), .args = { (uint64_t)(uintptr_t)ctx },
-					       .regions = &region, .region_cnt = 1 };
+		const uint64_t a[5] = { (uint64_t)(uintptr_t)ctx };
+		uint64_t rv = 0;
 
-		r0 = sops_vm__run(t->prog, &ro) ? 0 : ro.retval;
+		/* A fault returns 0 to the host, and is counted and logged (never silent). */
+		r0 = rt_vm_run_op(t->prog, a, &region, 1, &rv) ? 0 : rv;
 	} else {
 		r0 = sops_vm__exec(t->prog, (uint64_t)(uintptr_t)ctx, 0);
 	}

@@ -299,10 +299,27 @@ void interp_release(struct sops_vm *vm)
 	vm->ops = NULL;
 }
 
+__thread struct vm_stack_bounds vm_cur_stack;
+
 int interp_run(const struct sops_vm *vm, const uint64_t args[5], const struct sops_mem_region *regions,
 	       size_t region_cnt, uint64_t *ret, struct vm_fault *fault)
 {
-	if (vm->checked)
-		return interp_loop_checked(vm, args, regions, region_cnt, ret, fault, NULL);
+	if (vm->checked) {
+		/* The loop publishes its stack; a nested run (a callback) restores the outer's. */
+		struct vm_stack_bounds saved = vm_cur_stack;
+		int err = interp_loop_checked(vm, args, regions, region_cnt, ret, fault, NULL);
+
+		vm_cur_stack = saved;
+		return err;
+	}
 	return interp_loop_fast(vm, args, regions, region_cnt, ret, fault, NULL);
+}
+
+bool sops_vm__checked_stack(uint64_t *lo, uint64_t *hi)
+{
+	if (!vm_cur_stack.hi)
+		return false;
+	*lo = vm_cur_stack.lo;
+	*hi = vm_cur_stack.hi;
+	return true;
 }

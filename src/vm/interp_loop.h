@@ -141,6 +141,7 @@ static int INTERP_FN(const struct sops_vm *vm, const uint64_t args[5],
 	}
 #if INTERP_CHECKED
 	budget = vm->budget + 1; /* +1: the first dispatch is not an instruction */
+	vm_cur_stack = (struct vm_stack_bounds){ (uint64_t)(uintptr_t)stack, stack_end };
 	/* Unverified code may read stack it never wrote: make that deterministic. */
 	memset(stack, 0, sizeof(stack));
 	entry_ctx = args[0];

@@ -99,6 +99,12 @@ int vm_call_check(const struct sops_vm *vm, uint32_t id, const uint64_t *r,
 int vm_call_check_prepare(struct sops_vm *vm, const struct sops_helper *helpers, size_t cnt,
 			  struct sops_log *log);
 
+/* The stack of the checked run this thread is in (interp.c; hi 0: none). */
+struct vm_stack_bounds {
+	uint64_t lo, hi;
+};
+extern __thread struct vm_stack_bounds vm_cur_stack;
+
 /* interp.c: build the threaded form of @vm (sets vm->ops). */
 int interp_prepare(struct sops_vm *vm, struct sops_log *log);
 void interp_release(struct sops_vm *vm);
