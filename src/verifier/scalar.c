@@ -150,7 +150,7 @@ static void sync_from_tnum(struct vscalar *s)
 /* Signed and unsigned intervals agree when neither crosses its sign boundary. */
 static void sync_signs(struct vscalar *s)
 {
-	if ((int64_t)s->umin >= 0 == ((int64_t)s->umax >= 0) && s->umin <= s->umax) {
+	if ((((int64_t)s->umin >= 0) == ((int64_t)s->umax >= 0)) && s->umin <= s->umax) {
 		if (s->smin < (int64_t)s->umin)
 			s->smin = (int64_t)s->umin;
 		if (s->smax > (int64_t)s->umax)
