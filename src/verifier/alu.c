@@ -143,10 +143,17 @@ static int alu_scalar(struct venv *env, const struct sops_insn *in, struct vreg 
 	uint8_t op = OPC_OP(in->code);
 	struct vscalar s = src->v;
 
-	if ((op == OPC_DIV || op == OPC_MOD) && in->off == 1)
-		sc_sdivmod(&dst->v, &s, op, !alu64);
-	else
-		sc_alu(&dst->v, &s, op, !alu64);
+	if (op == OPC_DIV || op == OPC_MOD) {
+		/*
+		 * The kernel tracks no bounds through division: neither do we, so
+		 * no path it must explore is dead here (the kernel referee test).
+		 */
+		vreg_scalar_unknown(dst);
+		if (!alu64)
+			sc_unknown_size(&dst->v, 4);
+		return 0;
+	}
+	sc_alu(&dst->v, &s, op, !alu64);
 	dst->id = 0;
 	return 0;
 }
@@ -174,6 +181,13 @@ int valu(struct venv *env, const struct sops_insn *in)
 		dst->id = 0;
 		return 0;
 	}
+	/* The kernel's rules on immediates: no division by a constant 0, shifts below the width. */
+	if ((op == OPC_DIV || op == OPC_MOD) && OPC_SRC(in->code) == OPC_K && !in->imm)
+		return verr(env, -EINVAL, "div by zero");
+	/* The kernel's rule: an immediate shift count must be below the width. */
+	if ((op == OPC_LSH || op == OPC_RSH || op == OPC_ARSH) && OPC_SRC(in->code) == OPC_K &&
+	    (in->imm < 0 || in->imm >= (alu64 ? 64 : 32)))
+		return verr(env, -EINVAL, "invalid shift %d", in->imm);
 	err = alu_src(env, in, &tmp, &src);
 	if (err)
 		return err;
@@ -185,6 +199,8 @@ int valu(struct venv *env, const struct sops_insn *in)
 	if (vreg_is_ptr(dst) && vreg_is_ptr(src))
 		return verr(env, -EACCES, "R%u pointer %s pointer prohibited", in->dst_reg, op_name(op));
 	if (vreg_is_ptr(dst)) {
+		if (op == OPC_SUB && dst->type == V_PTR_TO_STACK) /* the kernel's rule (write fp - k as fp + -k) */
+			return verr(env, -EACCES, "R%u subtraction from stack pointer prohibited", in->dst_reg);
 		err = check_ptr_moves(env, in->dst_reg, dst, op);
 		return err ? err : ptr_move(env, in->dst_reg, dst, &src->v, op);
 	}

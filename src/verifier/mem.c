@@ -99,13 +99,16 @@ static int check_var_bounded(struct venv *env, uint32_t regno, const struct vreg
 /* --- stack --- */
 
 static int stack_bounds(struct venv *env, uint32_t regno, const struct vreg *r, int32_t off,
-			uint32_t size, bool write, int64_t *lo, int64_t *hi)
+			uint32_t size, bool write, bool aligned, int64_t *lo, int64_t *hi)
 {
 	int err = check_var_bounded(env, regno, r);
 
 	if (err)
 		return err;
 	access_range(r, off, size, lo, hi);
+	/* As in the kernel, stack accesses are always aligned to their size. */
+	if (aligned && (((r->off + off) & (int32_t)(size - 1)) || !tnum_is_aligned(r->v.var_off, size)))
+		return verr(env, -EACCES, "misaligned stack access off %d+%d size %u", r->off, off, size);
 	if (*lo < -V_STACK_SIZE || *hi > 0 || size == 0) {
 		if (sc_is_const(&r->v))
 			return verr(env, -EACCES, "invalid %s stack R%u off=%" PRId64 " size=%u",
@@ -169,7 +172,7 @@ static int stack_write(struct venv *env, uint32_t regno, const struct vreg *r, i
 {
 	struct vstate *st = env->cur;
 	int64_t lo, hi;
-	int err = stack_bounds(env, regno, r, off, size, true, &lo, &hi);
+	int err = stack_bounds(env, regno, r, off, size, true, true, &lo, &hi);
 
 	if (err)
 		return err;
@@ -259,7 +262,7 @@ static int stack_read(struct venv *env, uint32_t regno, const struct vreg *r, in
 		      struct vreg *dst, bool sext)
 {
 	int64_t lo, hi;
-	int err = stack_bounds(env, regno, r, off, size, false, &lo, &hi);
+	int err = stack_bounds(env, regno, r, off, size, false, true, &lo, &hi);
 
 	if (err)
 		return err;
@@ -673,7 +676,7 @@ int vmem_check_helper_mem(struct venv *env, uint32_t regno, const struct vreg *r
 	if (r->type == V_PTR_TO_STACK) {
 		int64_t lo, hi;
 
-		err = stack_bounds(env, regno, &copy, 0, (uint32_t)max, write, &lo, &hi);
+		err = stack_bounds(env, regno, &copy, 0, (uint32_t)max, write, false, &lo, &hi);
 		if (err)
 			return err;
 		vmem_update_depth(env, r->frameno, (int32_t)lo);
