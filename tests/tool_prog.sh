@@ -12,6 +12,7 @@ typedef unsigned long long u64;
 struct ctx { u32 a, b; };
 u32 bias = 2;
 __attribute__((section("syscall"), used)) int add(struct ctx *c) { return c->a + c->b + bias; }
+__attribute__((section("?syscall"), used)) int wild(struct ctx *c) { return *(int *)(long)c->a; }
 static long (*trace_printk)(const char *fmt, u32 size, ...) = (void *)6;
 __attribute__((section("syscall"), used)) int say(struct ctx *c)
 {
@@ -41,4 +42,13 @@ else
 fi
 check_out engine "jit, verified" "$tool" prog run "$tmp/p.o" add --ctx-in 1400000014000000
 check_out engine_interp "interpreter, verified" "$tool" prog run "$tmp/p.o" add --ctx-in 1400000014000000 --interp
+# prog verify: veristat-like lines, exit 0 all accepted / 1 any rejected, the log on rejection, JSON
+check_out verify_ok "add: accepted" "$tool" prog verify "$tmp/p.o" add
+"$tool" prog verify "$tmp/p.o" add >/dev/null 2>&1 && ok verify_exit0 || ko verify_exit0 "exit status $?"
+check_out verify_rejected "invalid mem access 'scalar'" "$tool" prog verify "$tmp/p.o" wild
+"$tool" prog verify "$tmp/p.o" wild >/dev/null 2>&1
+[ $? -eq 1 ] && ok verify_exit1 || ko verify_exit1 "want exit status 1"
+check_out verify_json '"verdict": "accepted"' "$tool" prog verify "$tmp/p.o" add --json
+check_out verify_level2 "R10=fp0" "$tool" prog verify "$tmp/p.o" add --log-level 2
+check_out verify_help "usage: structops prog verify" "$tool" prog verify --help
 summary

@@ -200,6 +200,11 @@ static int run(const struct verify_opts *vo)
 		goto out;
 	}
 	lo.runtime = rt;
+	if (vo->name) { /* a program named on the command line loads even with autoload off ("?") */
+		p = sops_object__find_program_by_name(obj, vo->name);
+		if (p)
+			sops_program__set_autoload(p, true);
+	}
 	err = sops_object__load(obj, &lo);
 	if (err) {
 		fprintf(stderr, "structops: loading %s: %s%s%s\n", vo->file, strerror(-err), errlog[0] ? ": " : "",
