@@ -51,17 +51,15 @@
 	} while (0)
 
 /*
- * A rule only the data-flow verifier can enforce (a later issue): the check runs
- * for real and passes once the program is rejected; while the verifier does not
- * exist the program loads, and the sub-result is a SKIP that says so.
+ * A rule the data-flow verifier enforces: the load must fail and its log must
+ * carry the verifier's message @want (the runtime is strict: a rejection
+ * fails the load).
  */
-static void verifier_rule(const char *name, int load_err, const char *what)
+static void verifier_rule(const char *name, int load_err, const char *log, const char *want,
+			  const char *what)
 {
-	if (load_err)
-		test_result(name, 1, "%s", what);
-	else
-		test_result_skip(name, "%s still loads: needs the data-flow verifier (a later issue)",
-				 what);
+	test_result(name, load_err && strstr(log, want), "%s: load %d, log '%s', expected '%s'", what,
+		    load_err, log, want);
 }
 
 struct env;
@@ -162,7 +160,8 @@ static struct env *env_new(bool with_module)
 	}
 	ro.host_btf = sops_btf__libbpf(e->host);
 	ro.jit = g_jit;
-	ro.trust_unverified = true;
+	/* Every scenario program must verify: a rejection fails its load. */
+	ro.verifier_strict = true;
 	err = sops_runtime__new(&ro, &e->rt);
 	if (err) {
 		snprintf(e->err, MSGSZ, "runtime: %d", err);
@@ -1158,6 +1157,7 @@ static void s22_verifier(struct env *e)
 	if (!ENV_OK(e))
 		return;
 	verifier_rule("scn/22b-nullable-deref-rejected", open_load(e, "st_maybe_null_fail", &obj, log),
+		      log, "R1 invalid mem access 'trusted_ptr_or_null_'",
 		      "an unchecked dereference of a __nullable argument");
 	sops_object__close(obj);
 }
@@ -1174,7 +1174,8 @@ static bool s43(struct env *e, char *msg)
 	CK(!err, "releasing the __ref argument: load %d %s", err, log);
 	sops_object__close(obj), obj = NULL;
 	err = open_load(e, "st_refcounted_fail_leak", &obj, log);
-	verifier_rule("scn/43b-leaked-ref-rejected", err, "a program leaking its __ref argument");
+	verifier_rule("scn/43b-leaked-ref-rejected", err, log, "Unreleased reference id=",
+		      "a program leaking its __ref argument");
 	ok = true;
 out:
 	sops_object__close(obj);
@@ -1200,6 +1201,7 @@ static int kptr_variant(struct env *e, const char *map_name, char *log)
 static bool s44(struct env *e, char *msg)
 {
 	const char *fails[] = { "fail_wrong_type", "fail_scalar", "fail_offset" };
+	const char *want[] = { "R0 is ptr_cgroup", "R0 should have been in [0, 0]", "non-zero offset (4)" };
 	char log[LOGSZ];
 	bool ok = false;
 	int err;
@@ -1211,7 +1213,8 @@ static bool s44(struct env *e, char *msg)
 		char name[64];
 
 		snprintf(name, sizeof(name), "scn/44b-kptr-return-%s-rejected", fails[i]);
-		verifier_rule(name, kptr_variant(e, fails[i], log), fails[i]);
+		err = kptr_variant(e, fails[i], log);
+		verifier_rule(name, err, log, want[i], fails[i]);
 	}
 	ok = true;
 out:

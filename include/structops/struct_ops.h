@@ -132,26 +132,73 @@ struct sops_struct_ops_common_value {
 	__attribute__((used)) struct bpf_struct_ops_##name sops_value_type_##name##__btf
 
 /*
+ * What the verifier found for a struct_ops program's context read
+ * (is_valid_access below): argument @arg (0-based) read with @size bytes;
+ * for a pointer to a struct, @btf_id is that struct (in the type's BTF) and
+ * @nullable whether the stub marked it `__nullable`; @btf_id 0 for
+ * arguments read as scalars. The hook may change @btf_id (to a struct that
+ * embeds the declared one at offset 0, as the kernel's TCP congestion
+ * control reads `struct sock *` as `struct tcp_sock *`) and @nullable.
+ */
+struct sops_ctx_access_info {
+	size_t sz;
+	uint32_t arg;
+	uint32_t size;
+	uint32_t btf_id;
+	bool nullable;
+};
+
+/*
  * What programs of a type may do, the kernel's struct bpf_verifier_ops as
- * struct_ops subsystems fill it. Every hook may be NULL.
+ * struct_ops subsystems fill it. Every hook may be NULL. The verifier calls
+ * them while it checks a program at PROG_LOAD (any thread that loads; they
+ * must not call back into the runtime). @prog can be inspected with the
+ * sops_prog_*() accessors below.
  *
- * helper_allowed is enforced today at PROG_LOAD (a helper the base set or the
- * host registered for STRUCT_OPS programs, then this filter): a refused call
- * fails the load with "program of this type cannot use helper <name>#<id>"
- * (EINVAL). The other hooks are stored for the data-flow verifier (a later
- * issue) and are not called yet.
+ * @helper_allowed: the role of get_func_proto: may @prog (implementing
+ *	member @member_idx) call helper @helper_id? A refused call fails the
+ *	load with "program of this type cannot use helper <name>#<id>" (EINVAL).
+ *	NULL: every helper of the base set and those the host registered for
+ *	STRUCT_OPS programs.
+ * @kfunc_allowed: may @prog call kfunc @name? "calling kernel function
+ *	<name> is not allowed" (EACCES). NULL: every kfunc registered for
+ *	STRUCT_OPS programs (and for this struct type).
+ * @is_valid_access: context reads, after the default rules (the member's
+ *	prototype: one u64 per argument, read-only, pointers read whole) have
+ *	accepted the access and typed it in @info; false refuses it (EACCES).
+ *	@write is always false (the context is read-only).
+ * @btf_struct_access: stores into host structs through trusted pointers
+ *	(arguments): 0 allows [off, off+size) of struct @type_id; a negative
+ *	errno refuses it. NULL: host structs are read-only ("only read is
+ *	supported").
+ * @retval_range: the values a member's program may return: 0 with [*lo,
+ *	*hi] enforced at every exit ("At program exit the register R0 ..."),
+ *	non-zero for no limit. NULL: scalars are not limited (the kernel's
+ *	rule for struct_ops); pointer-returning members follow spec section 4.
  */
 struct sops_struct_ops_verifier_ops {
-	/* May @prog (implementing member @member_idx) call helper @helper_id? NULL: yes. */
 	bool (*helper_allowed)(uint32_t helper_id, uint32_t member_idx, const struct sops_prog *prog);
-	/* May @prog call kfunc @name? NULL: every kfunc registered for STRUCT_OPS. (stored) */
 	bool (*kfunc_allowed)(const char *name, uint32_t member_idx, const struct sops_prog *prog);
-	/* Context reads: u64 argument array; NULL: the kernel's btf_ctx_access rules. (stored) */
-	bool (*is_valid_access)(int off, int size, bool write, const struct sops_prog *prog);
-	/* Writes into host structs passed as arguments: 0 allows [off, off+size) of @type_id. (stored) */
+	bool (*is_valid_access)(int off, int size, bool write, const struct sops_prog *prog,
+				struct sops_ctx_access_info *info);
 	int (*btf_struct_access)(const struct btf *btf, uint32_t type_id, int off, int size,
 				 const struct sops_prog *prog);
+	int (*retval_range)(uint32_t member_idx, const struct sops_prog *prog, int64_t *lo, int64_t *hi);
 };
+
+/*
+ * The program a check_member or verifier hook is asked about (thread-safe:
+ * these fields never change after PROG_LOAD begins). sops_prog_name: its
+ * name (prog_name of PROG_LOAD, may be ""); sops_prog_is_sleepable: loaded
+ * with BPF_F_SLEEPABLE ("struct_ops.s"); sops_prog_type: enum
+ * sops_bpf_prog_type; sops_prog_member_idx: the member it implements
+ * (expected_attach_type); sops_prog_attach_btf_id: the ops struct's BTF id.
+ */
+SOPS_API const char *sops_prog_name(const struct sops_prog *prog);
+SOPS_API bool sops_prog_is_sleepable(const struct sops_prog *prog);
+SOPS_API uint32_t sops_prog_type(const struct sops_prog *prog);
+SOPS_API uint32_t sops_prog_member_idx(const struct sops_prog *prog);
+SOPS_API uint32_t sops_prog_attach_btf_id(const struct sops_prog *prog);
 
 /*
  * struct sops_struct_ops - a host-defined struct_ops type, the kernel's struct

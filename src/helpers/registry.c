@@ -273,30 +273,46 @@ int rt_helpers_for_prog(struct sops_runtime *rt, const struct sops_prog *prog,
 	return 0;
 }
 
-int rt_kfunc_find(struct sops_prog *prog, int32_t btf_id, struct sops_kfunc_desc *desc,
-		  const struct btf **btf)
+int rt_kfunc_find(struct sops_prog *prog, const int *fd_array, uint32_t fd_array_cnt, int32_t btf_id,
+		  int16_t btf_slot, struct sops_kfunc_desc *desc, const struct btf **btf, struct rt_btf **held)
 {
 	struct sops_runtime *rt = prog->obj.rt;
 	const char *st_type = rt_prog_st_ops_type(prog);
+	struct rt_btf *mod = NULL;
 	int err = -ENOENT;
 
+	*held = NULL;
+	if (btf_slot < 0)
+		return -EINVAL;
+	if (btf_slot) {
+		struct rt_obj *o;
+
+		if (!fd_array || (fd_array_cnt && (uint32_t)btf_slot >= fd_array_cnt) || !fd_array[btf_slot] ||
+		    rt_handle_get(rt, fd_array[btf_slot], SOPS_OBJ_BTF, &o))
+			return -EINVAL;
+		mod = caa_container_of(o, struct rt_btf, obj);
+	}
 	pthread_mutex_lock(&rt->reg_lock);
 	for (uint32_t i = 0; i < rt->kfunc_cnt; i++) {
 		const struct sops_kfunc_desc *d = &rt->kfuncs[i].d;
 
-		if (d->btf_id != (uint32_t)btf_id || rt->kfuncs[i].btf)
+		if (d->btf_id != (uint32_t)btf_id || rt->kfuncs[i].btf != mod)
 			continue;
 		if (!type_matches(d->prog_types, prog->type) || !st_ops_matches(d->st_ops_name, st_type)) {
 			err = -EACCES;
 			break;
 		}
-		/* Registered kfuncs stay for the runtime's life: the name and BTF outlive the load. */
+		/* Registered kfuncs stay while their BTF does: the caller holds it (@held). */
 		*desc = *d;
-		*btf = d->btf ? d->btf : rt->host_btf;
+		*btf = mod ? mod->btf : d->btf ? d->btf : rt->host_btf;
 		err = 0;
 		break;
 	}
 	pthread_mutex_unlock(&rt->reg_lock);
+	if (err && mod)
+		rt_obj_put(&mod->obj);
+	else
+		*held = mod;
 	return err;
 }
 

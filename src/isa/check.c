@@ -161,10 +161,21 @@ static int check_lddw(const struct sops_insn *insns, size_t cnt, size_t idx, str
 	return 0;
 }
 
-static int check_mem(const struct sops_insn *in, size_t idx, struct sops_log *log)
+/* The verifier's access modes for host objects (opcodes.h), in programs it accepted. */
+static bool internal_mode(uint8_t cls, uint8_t mode, uint8_t size)
+{
+	if (cls == OPC_LDX)
+		return mode == OPC_BTF_MEM || mode == OPC_PROBE_MEM ||
+		       (mode == OPC_PROBE_MEMSX && size != OPC_DW);
+	return (cls == OPC_ST || cls == OPC_STX) && mode == OPC_BTF_MEM;
+}
+
+static int check_mem(const struct sops_insn *in, size_t idx, bool internal, struct sops_log *log)
 {
 	uint8_t cls = OPC_CLASS(in->code), mode = OPC_MODE(in->code), size = OPC_SIZE(in->code);
 
+	if (internal && internal_mode(cls, mode, size))
+		mode = cls == OPC_LDX && mode == OPC_PROBE_MEMSX ? OPC_MEMSX : OPC_MEM;
 	switch (cls) {
 	case OPC_LDX:
 		if (mode != OPC_MEM && !(mode == OPC_MEMSX && size != OPC_DW))
@@ -201,7 +212,8 @@ static int check_mem(const struct sops_insn *in, size_t idx, struct sops_log *lo
 	return BAD(log, idx, "invalid opcode 0x%02x", in->code);
 }
 
-int isa_check_insn(const struct sops_insn *insns, size_t cnt, size_t idx, struct sops_log *log)
+static int check_insn(const struct sops_insn *insns, size_t cnt, size_t idx, bool internal,
+		      struct sops_log *log)
 {
 	const struct sops_insn *in = &insns[idx];
 
@@ -215,10 +227,15 @@ int isa_check_insn(const struct sops_insn *insns, size_t cnt, size_t idx, struct
 	case OPC_LD:
 		if (in->code == OPC_LDDW)
 			return check_lddw(insns, cnt, idx, log);
-		return check_mem(in, idx, log);
+		return check_mem(in, idx, internal, log);
 	default:
-		return check_mem(in, idx, log);
+		return check_mem(in, idx, internal, log);
 	}
+}
+
+int isa_check_insn(const struct sops_insn *insns, size_t cnt, size_t idx, struct sops_log *log)
+{
+	return check_insn(insns, cnt, idx, false, log);
 }
 
 /* Whether control can continue from @in to the next slot. */
@@ -262,7 +279,7 @@ static int mark_subprogs(const struct sops_insn *insns, size_t cnt, const bool *
 	return 0;
 }
 
-int isa_check_prog(const struct sops_insn *insns, size_t cnt, struct sops_log *log)
+static int check_prog(const struct sops_insn *insns, size_t cnt, bool internal, struct sops_log *log)
 {
 	bool *lddw_tail = NULL, *starts = NULL;
 	size_t i, sub_start = 0, sub_end = 0;
@@ -277,7 +294,7 @@ int isa_check_prog(const struct sops_insn *insns, size_t cnt, struct sops_log *l
 		goto out;
 	}
 	for (i = 0; i < cnt; i++) {
-		err = isa_check_insn(insns, cnt, i, log);
+		err = check_insn(insns, cnt, i, internal, log);
 		if (err)
 			goto out;
 		if (insns[i].code == OPC_LDDW)
@@ -317,4 +334,14 @@ out:
 	free(lddw_tail);
 	free(starts);
 	return err;
+}
+
+int isa_check_prog(const struct sops_insn *insns, size_t cnt, struct sops_log *log)
+{
+	return check_prog(insns, cnt, false, log);
+}
+
+int isa_check_prog_internal(const struct sops_insn *insns, size_t cnt, struct sops_log *log)
+{
+	return check_prog(insns, cnt, true, log);
 }

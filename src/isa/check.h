@@ -31,6 +31,12 @@ int isa_check_insn(const struct sops_insn *insns, size_t cnt, size_t idx, struct
  */
 int isa_check_prog(const struct sops_insn *insns, size_t cnt, struct sops_log *log);
 
+/*
+ * isa_check_prog_internal - the same, also accepting the access modes the
+ * verifier writes into programs it accepted (OPC_BTF_MEM, OPC_PROBE_MEM*).
+ */
+int isa_check_prog_internal(const struct sops_insn *insns, size_t cnt, struct sops_log *log);
+
 /* The slot a jump or local call at @idx goes to (may be out of range). */
 long isa_jump_target(const struct sops_insn *insn, size_t idx);
 

@@ -77,6 +77,16 @@
 #define OPC_MEM 0x60
 #define OPC_MEMSX 0x80  /* sign-extending load (cpu v4) */
 #define OPC_ATOMIC 0xc0
+/*
+ * Internal modes the verifier writes into accepted programs (never valid in
+ * bytecode a user gives; isa_check_prog_internal accepts them), the role of
+ * the kernel's BPF_PROBE_MEM. They mark accesses to host objects through
+ * BTF-typed pointers: engines do them without the checked interpreter's
+ * region test, and a probe load that faults reads 0 (src/vm/probe.c).
+ */
+#define OPC_BTF_MEM 0x20     /* LDX/ST/STX through a trusted host pointer: a plain access */
+#define OPC_PROBE_MEM 0x40   /* LDX through a walked pointer: zero-extending probe load */
+#define OPC_PROBE_MEMSX 0xa0 /* LDX through a walked pointer: sign-extending probe load */
 
 /* Atomic operations, in imm of an OPC_STX | OPC_ATOMIC instruction. */
 #define ATOMIC_FETCH 0x01

@@ -91,6 +91,7 @@ static void prog_obj_free(struct rt_obj *obj)
 	if (prog->btf)
 		rt_obj_put(&prog->btf->obj);
 	free(prog->insns);
+	free(prog->btf_mem);
 	free(prog);
 }
 
@@ -721,6 +722,8 @@ int rt_cmd_prog_load(struct sops_runtime *rt, union sops_bpf_attr *attr)
 			.strict = atomic_load(&rt->verifier_strict),
 			.map_of = lddw_map,
 			.map_ctx = &lc,
+			.fd_array = lc.fd_array,
+			.fd_array_cnt = lc.fd_array_cnt,
 		};
 
 		err = line_info_get(prog, attr, &lines, &env.line_cnt);

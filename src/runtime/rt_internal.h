@@ -338,6 +338,12 @@ struct sops_prog {
 	bool sleepable;
 	struct sops_insn *insns; /* as loaded (pseudo lddw still symbolic) */
 	uint32_t insn_cnt;
+	/*
+	 * Verified programs that touch host objects: per instruction, how
+	 * (enum vbtf_mem of src/verifier/verifier.h: 1 trusted, 2 probe), NULL
+	 * when none does. The engines' copy carries them as internal modes.
+	 */
+	uint8_t *btf_mem;
 	struct rt_map **maps; /* used maps, held */
 	uint32_t map_cnt;
 	struct sops_vm *vm;
@@ -580,6 +586,8 @@ struct rt_verify_env {
 	void *map_ctx;
 	const struct sops_line_info *lines; /* .BTF.ext line info, or NULL */
 	uint32_t line_cnt;
+	const int *fd_array; /* PROG_LOAD's: module BTFs of kfunc calls (insn.off) */
+	uint32_t fd_array_cnt;
 	struct rt_verify_stats stats; /* out */
 };
 /*
@@ -590,12 +598,14 @@ struct rt_verify_env {
 int rt_verify(struct rt_verify_env *env);
 
 /*
- * The registered kfunc @btf_id of the host BTF that @prog may call: a copy
- * of its desc and the BTF of its prototype. 0, -EACCES (not for this
- * program), -ENOENT.
+ * The registered kfunc @btf_id that @prog may call, of the host BTF
+ * (@btf_slot 0) or of the module BTF fd_array[@btf_slot] names: a copy of
+ * its desc and the BTF of its prototype; *@held is a reference on that
+ * module BTF (NULL for the host's) the caller drops once done with @btf.
+ * 0, -EACCES (not for this program), -ENOENT, -EINVAL (bad slot).
  */
-int rt_kfunc_find(struct sops_prog *prog, int32_t btf_id, struct sops_kfunc_desc *desc,
-		  const struct btf **btf);
+int rt_kfunc_find(struct sops_prog *prog, const int *fd_array, uint32_t fd_array_cnt, int32_t btf_id,
+		  int16_t btf_slot, struct sops_kfunc_desc *desc, const struct btf **btf, struct rt_btf **held);
 /* Resolving a kfunc call for @prog (helpers/registry.c). */
 int rt_kfunc_resolve(struct sops_prog *prog, const int *fd_array, uint32_t fd_array_cnt,
 		     int32_t btf_id, int16_t btf_slot, sops_kfunc_fn *fn);

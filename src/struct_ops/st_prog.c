@@ -385,3 +385,30 @@ void st_prog_free(struct sops_prog *prog)
 	prog->kfunc_tramps = NULL;
 	st_kfunc_unpin(prog);
 }
+
+/* --- what hooks may ask about a program --- */
+
+const char *sops_prog_name(const struct sops_prog *prog)
+{
+	return prog ? prog->name : NULL;
+}
+
+bool sops_prog_is_sleepable(const struct sops_prog *prog)
+{
+	return prog && prog->sleepable;
+}
+
+uint32_t sops_prog_type(const struct sops_prog *prog)
+{
+	return prog ? prog->type : 0;
+}
+
+uint32_t sops_prog_member_idx(const struct sops_prog *prog)
+{
+	return prog ? prog->expected_attach_type : 0;
+}
+
+uint32_t sops_prog_attach_btf_id(const struct sops_prog *prog)
+{
+	return prog ? prog->attach_btf_id : 0;
+}

@@ -41,6 +41,7 @@ static int check_ptr_moves(struct venv *env, uint32_t regno, const struct vreg *
 	case V_PTR_TO_MAP_KEY:
 	case V_PTR_TO_MEM:
 	case V_PTR_TO_CTX:
+	case V_PTR_TO_BTF_ID: /* accesses need a constant offset in the end (btf_ptr.c) */
 		break;
 	default:
 		return verr(env, -EACCES, "R%u pointer arithmetic on %s prohibited", regno, vtype_name(p));

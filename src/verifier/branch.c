@@ -126,7 +126,9 @@ static int outcome(const struct vreg *dst, const struct vreg *src, uint8_t op, b
 		const struct vreg *p = vreg_is_ptr(dst) ? dst : vreg_is_ptr(src) ? src : NULL;
 		const struct vreg *z = p == dst ? src : dst;
 
+		/* A pointer read from a host struct's field may well be NULL. */
 		if (p && !(p->flags & VF_MAYBE_NULL) && p->type != V_PTR_TO_FUNC &&
+		    !(p->type == V_PTR_TO_BTF_ID && !(p->flags & VF_TRUSTED)) &&
 		    vreg_is_const(z, NULL) && sc_value(&z->v) == 0)
 			return op == OPC_JNE;
 	}

@@ -623,6 +623,75 @@ static const struct btf_type *skip_mods(const struct btf *btf, uint32_t id, uint
 	return t;
 }
 
+/* Whether struct @id holds only scalars (the kernel passes such structs as memory). */
+static bool scalar_struct(const struct btf *btf, uint32_t id, int depth)
+{
+	const struct btf_type *t = skip_mods(btf, id, &id);
+	const struct btf_member *m;
+
+	if (!t || depth > 8)
+		return false;
+	if (btf_is_int(t) || btf_is_enum(t) || btf_is_enum64(t) || btf_is_float(t))
+		return true;
+	if (btf_is_array(t))
+		return scalar_struct(btf, btf_array(t)->type, depth + 1);
+	if (!btf_is_composite(t))
+		return false;
+	m = btf_members(t);
+	for (uint16_t i = 0; i < btf_vlen(t); i++, m++)
+		if (!scalar_struct(btf, m->type, depth + 1))
+			return false;
+	return true;
+}
+
+/* A parameter named `<x>__prog` is the kernel's implicit program argument. */
+static bool is_prog_param(const struct btf *btf, const struct btf_param *p)
+{
+	const char *n = btf__name_by_offset(btf, p->name_off);
+	size_t len = n ? strlen(n) : 0;
+
+	return len > 6 && !strcmp(n + len - 6, "__prog");
+}
+
+/*
+ * A kfunc argument that points to a struct: a trusted, non-NULL host object
+ * of that type (or one that starts with it) at offset 0. Every such argument
+ * is treated as the kernel treats KF_TRUSTED_ARGS: a pointer read from a
+ * field could be anything, and the host function would dereference it.
+ */
+static int check_kfunc_obj_arg(struct venv *env, const struct sops_kfunc_desc *d, uint32_t a,
+			       const struct btf *btf, uint32_t want, const struct vreg *r, uint32_t *release)
+{
+	const char *name = d->name ? d->name : "kfunc", *want_name;
+	const struct btf_type *wt = btf__type_by_id(btf, want);
+	uint32_t regno = a + 1;
+	bool rel = (d->flags & SOPS_KF_RELEASE) && !*release;
+
+	want_name = wt ? btf__name_by_offset(btf, wt->name_off) : "?";
+	if (r->type != V_PTR_TO_BTF_ID)
+		return verr(env, -EACCES, "arg#%u of %s expected pointer to struct %s, R%u is %s", a, name,
+			    want_name, regno, vtype_name(r));
+	if (r->flags & VF_MAYBE_NULL)
+		return verr(env, -EACCES, "Possibly NULL pointer passed to trusted arg%u of %s", a, name);
+	if (!(r->flags & VF_TRUSTED))
+		return verr(env, -EACCES,
+			    "R%u must be referenced or trusted: arg#%u of %s is ptr_%s read from a field",
+			    regno, a, name, vbtf_type_name(r));
+	if (r->off || !sc_is_const(&r->v) || sc_value(&r->v))
+		return verr(env, -EACCES,
+			    "R%u must have zero offset when passed to release func or trusted arg to kfunc",
+			    regno);
+	if (!vbtf_type_match(r->btf.btf, r->btf.id, btf, want, rel))
+		return verr(env, -EACCES, "kernel function %s args#%u expected pointer to struct %s but R%u "
+			    "has a pointer to struct %s", name, a, want_name, regno, vbtf_type_name(r));
+	if (rel && r->ref_obj_id) {
+		if (!ref_held(env->cur, r->ref_obj_id))
+			return verr(env, -EINVAL, "R%u must be referenced when passed to release function", regno);
+		*release = r->ref_obj_id;
+	}
+	return 0;
+}
+
 static int call_kfunc(struct venv *env, const struct sops_insn *in)
 {
 	struct sops_kfunc_desc d;
@@ -631,12 +700,27 @@ static int call_kfunc(struct venv *env, const struct sops_insn *in)
 	const struct btf_param *p;
 	struct vreg *regs = vregs(env);
 	uint32_t release = 0;
+	struct rt_btf *held = NULL;
 	const char *name;
 	int err;
 
-	if (in->off)
-		return verr(env, -EINVAL, "kfunc btf_id %d of a module BTF: typing not supported yet", in->imm);
-	err = rt_kfunc_find(env->prog, in->imm, &d, &btf);
+	err = rt_kfunc_find(env->prog, env->fd_array, env->fd_array_cnt, in->imm, in->off, &d, &btf, &held);
+	if (held) {
+		/* Types of this BTF live in the states now: keep it until the end. */
+		bool dup = false;
+
+		for (uint32_t i = 0; i < env->held_btf_cnt; i++)
+			dup |= env->held_btf[i] == held;
+		if (dup || env->held_btf_cnt == V_MAX_HELD_BTF) {
+			rt_obj_put(&held->obj);
+			if (!dup)
+				return verr(env, -E2BIG, "kfuncs of more than %d module BTFs", V_MAX_HELD_BTF);
+		} else {
+			env->held_btf[env->held_btf_cnt++] = held;
+		}
+	}
+	if (err == -EINVAL)
+		return verr(env, -EINVAL, "kfunc btf_id %d: fd_array[%d] is not a module BTF", in->imm, in->off);
 	if (err)
 		return verr(env, err == -EACCES ? -EACCES : -EINVAL, "%s kernel function btf_id %d",
 			    err == -EACCES ? "calling not allowed" : "unknown", in->imm);
@@ -657,6 +741,9 @@ static int call_kfunc(struct venv *env, const struct sops_insn *in)
 
 		if ((d.flags & SOPS_KF_IMPLICIT_PROG) && SOPS_KF_PROG_ARG_IDX(d.flags) == a)
 			continue; /* the runtime passes the program itself */
+		if (is_prog_param(btf, p))
+			return verr(env, -EINVAL, "kernel function %s: arg#%u is a __prog argument but the "
+				    "kfunc was not registered with SOPS_KF_PROG_ARG(%u)", name, a, a);
 		if (r->type == V_NOT_INIT)
 			return verr(env, -EACCES, "R%u !read_ok", regno);
 		if (!t || !btf_is_ptr(t)) {
@@ -665,11 +752,25 @@ static int call_kfunc(struct venv *env, const struct sops_insn *in)
 			continue;
 		}
 		t = skip_mods(btf, t->type, &pointee);
-		if (r->type == V_PTR_TO_BTF_ID && !(r->flags & VF_MAYBE_NULL)) {
-			if ((d.flags & SOPS_KF_RELEASE) && r->ref_obj_id && !release)
-				release = r->ref_obj_id;
+		if (t && btf_is_composite(t) && r->type != V_PTR_TO_BTF_ID && scalar_struct(btf, pointee, 0)) {
+			/* A struct of plain data: memory of its size (stack, map value...). */
+			int64_t sz = btf__resolve_size(btf, pointee);
+
+			if (r->flags & VF_MAYBE_NULL)
+				return verr(env, -EACCES, "Possibly NULL pointer passed to arg%u of %s", a, name);
+			err = sz > 0 ? vmem_check_range(env, regno, r, (uint32_t)sz, true, false) : 0;
+			if (err)
+				return err;
 			continue;
 		}
+		if (t && btf_is_composite(t)) {
+			err = check_kfunc_obj_arg(env, &d, a, btf, pointee, r, &release);
+			if (err)
+				return err;
+			continue;
+		}
+		if (r->type == V_PTR_TO_BTF_ID && !(r->flags & VF_MAYBE_NULL) && (!t || btf_is_void(t)))
+			continue; /* void *: any host object */
 		if (!vreg_is_ptr(r) || (r->flags & VF_MAYBE_NULL))
 			return verr(env, -EACCES, "R%u type=%s: arg#%u of %s expects a pointer", regno,
 				    vtype_name(r), a, name);
@@ -702,7 +803,11 @@ static int call_kfunc(struct venv *env, const struct sops_insn *in)
 		skip_mods(btf, rt->type, &target);
 		regs[0].type = V_PTR_TO_BTF_ID;
 		sc_const(&regs[0].v, 0);
-		regs[0].btf_id = target;
+		regs[0].btf.btf = btf;
+		regs[0].btf.id = target;
+		/* Acquired objects are the host's to vouch for; others are not. */
+		if (d.flags & SOPS_KF_ACQUIRE)
+			regs[0].flags |= VF_TRUSTED;
 		if (d.flags & SOPS_KF_RET_NULL) {
 			regs[0].flags |= VF_MAYBE_NULL;
 			regs[0].id = vnew_id(env);
@@ -781,9 +886,12 @@ int vexit(struct venv *env)
 		return err;
 	}
 	if (st->curframe == 0) {
-		if (vreg_is_ptr(r0))
-			return verr(env, -EACCES, "R0 leaks addr as return value");
-		err = check_refs(env, 0);
+		if (env->prog->type == SOPS_BPF_PROG_TYPE_STRUCT_OPS)
+			err = vbtf_check_return(env, r0);
+		else
+			err = vreg_is_ptr(r0) ? verr(env, -EACCES, "R0 leaks addr as return value") : 0;
+		if (!err)
+			err = check_refs(env, 0);
 		env->path_done = true;
 		return err;
 	}

@@ -292,70 +292,16 @@ static int stack_read(struct venv *env, uint32_t regno, const struct vreg *r, in
 
 /* --- context --- */
 
-/* The FUNC_PROTO of a struct_ops program's member (and its BTF), or NULL. */
-static const struct btf_type *st_ops_proto(const struct sops_prog *prog, const struct btf **out)
-{
-	const struct btf *btf = prog->attach_btf ? prog->attach_btf->btf : prog->obj.rt->host_btf;
-	const struct btf_type *t;
-	const struct btf_member *m;
-
-	if (!btf || !prog->attach_btf_id)
-		return NULL;
-	t = btf__type_by_id(btf, prog->attach_btf_id);
-	if (!t || !btf_is_struct(t) || prog->expected_attach_type >= btf_vlen(t))
-		return NULL;
-	m = btf_members(t) + prog->expected_attach_type;
-	t = btf__type_by_id(btf, m->type);
-	while (t && (btf_is_typedef(t) || btf_is_mod(t)))
-		t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_ptr(t))
-		return NULL;
-	t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_func_proto(t))
-		return NULL;
-	*out = btf;
-	return t;
-}
-
-/* Number of u64 argument slots of a struct_ops program's member, or -1. */
-static int st_ops_nargs(const struct sops_prog *prog)
-{
-	const struct btf *btf;
-	const struct btf_type *t = st_ops_proto(prog, &btf);
-
-	return t ? btf_vlen(t) : -1;
-}
-
-/* Bytes of member argument @i when it is an integer narrower than its u64 slot, else 8. */
-static uint32_t st_ops_arg_size(const struct sops_prog *prog, int64_t i)
-{
-	const struct btf *btf;
-	const struct btf_type *t = st_ops_proto(prog, &btf);
-	int64_t sz;
-	uint32_t id;
-
-	if (!t || i < 0 || i >= btf_vlen(t))
-		return 8;
-	id = btf_params(t)[i].type;
-	t = btf__type_by_id(btf, id);
-	while (t && (btf_is_typedef(t) || btf_is_mod(t)))
-		t = btf__type_by_id(btf, t->type);
-	if (!t || !(btf_is_int(t) || btf_is_enum(t)))
-		return 8;
-	sz = btf__resolve_size(btf, id);
-	return sz > 0 && sz < 8 ? (uint32_t)sz : 8;
-}
-
 bool vst_ops_ret_void(const struct sops_prog *prog)
 {
 	const struct btf *btf;
-	const struct btf_type *t = st_ops_proto(prog, &btf);
+	const struct btf_type *t = vst_ops_proto(prog, &btf);
 
 	return t && !t->type;
 }
 
 static int ctx_access(struct venv *env, uint32_t regno, const struct vreg *r, int32_t off, uint32_t size,
-		      bool write)
+		      bool write, struct vreg *dst, bool sext)
 {
 	struct sops_prog *prog = env->prog;
 	int64_t o = (int64_t)r->off + off;
@@ -371,17 +317,10 @@ static int ctx_access(struct venv *env, uint32_t regno, const struct vreg *r, in
 		return 0;
 	}
 	if (prog->type == SOPS_BPF_PROG_TYPE_STRUCT_OPS) {
-		int nargs = st_ops_nargs(prog);
+		struct vreg tmp;
 
-		if (nargs < 0)
-			return verr(env, -EACCES, "struct_ops program has no member prototype for ctx access");
-		if (write)
-			return verr(env, -EACCES, "write to struct_ops ctx is not allowed (off=%" PRId64 ")", o);
-		if (o < 0 || o / 8 >= nargs || (o % 8) + size > 8)
-			return verr(env, -EACCES, "func '%s' arg%" PRId64 " access off=%" PRId64
-				    " size=%u: the member has %d argument(s)",
-				    prog->name, o / 8, o, size, nargs);
-		return 0;
+		(void)regno;
+		return vbtf_ctx_access(env, r, o, size, write, dst ? dst : &tmp, sext);
 	}
 bad:
 	return verr(env, -EACCES, "invalid bpf_context access off=%" PRId64 " size=%u", o, size);
@@ -515,8 +454,12 @@ static int check_access(struct venv *env, uint32_t regno, int32_t off, uint32_t 
 			    r->type == V_PTR_TO_MAP_VALUE ? "map" : r->type == V_PTR_TO_CTX ? "ctx" : "mem");
 	switch (r->type) {
 	case V_PTR_TO_CTX:
-		err = ctx_access(env, regno, r, off, size, write);
+		err = ctx_access(env, regno, r, off, size, write, dst, sext);
+		if (err || env->prog->type == SOPS_BPF_PROG_TYPE_STRUCT_OPS)
+			return err; /* typed by the member (btf_ptr.c) */
 		break;
+	case V_PTR_TO_BTF_ID:
+		return vbtf_access(env, regno, r, off, size, write, val, dst, sext);
 	case V_PTR_TO_MAP_VALUE:
 		err = map_value_access(env, regno, r, off, size, write);
 		break;
@@ -537,14 +480,6 @@ static int check_access(struct venv *env, uint32_t regno, int32_t off, uint32_t 
 		return err;
 	if (r->type == V_PTR_TO_MAP_VALUE && !sext && rodata_const(r, off, size, dst))
 		return 0;
-	/* An integer argument of a struct_ops member holds no more than its C type's bytes. */
-	if (r->type == V_PTR_TO_CTX && env->prog->type == SOPS_BPF_PROG_TYPE_STRUCT_OPS && !sext &&
-	    !((r->off + off) % 8)) {
-		uint32_t asz = st_ops_arg_size(env->prog, (r->off + off) / 8);
-
-		if (asz < size)
-			size = asz;
-	}
 	vreg_scalar_unknown(dst);
 	if (sext)
 		sc_unknown_sext(&dst->v, (uint8_t)size);

@@ -183,7 +183,7 @@ static bool same_target(const struct vreg *a, const struct vreg *b)
 	case V_PTR_TO_FUNC:
 		return a->subprog == b->subprog;
 	case V_PTR_TO_BTF_ID:
-		return a->btf_id == b->btf_id;
+		return a->btf.btf == b->btf.btf && a->btf.id == b->btf.id;
 	default:
 		return true;
 	}

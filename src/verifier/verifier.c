@@ -90,7 +90,7 @@ static int init_state(struct venv *env)
 	f->regs[10].type = V_PTR_TO_STACK;
 	sc_const(&f->regs[10].v, 0);
 	env->cur = st;
-	return 0;
+	return vbtf_entry_refs(env, st);
 }
 
 static bool pop_path(struct venv *env)
@@ -259,6 +259,8 @@ static void env_free(struct venv *env)
 	free(env->aux);
 	free(env->subprogs);
 	free(env->lines);
+	for (uint32_t i = 0; i < env->held_btf_cnt; i++)
+		rt_obj_put(&env->held_btf[i]->obj);
 }
 
 static uint64_t now_ns(void)
@@ -289,6 +291,8 @@ int rt_verify(struct rt_verify_env *e)
 	env.helper_cnt = e->helper_cnt;
 	env.insns = prog->insns;
 	env.insn_cnt = prog->insn_cnt;
+	env.fd_array = e->fd_array;
+	env.fd_array_cnt = e->fd_array_cnt;
 	env.log = e->log;
 	env.log_level = e->log_level;
 	if (e->log_level && e->log && e->log->buf && e->log->size) {
@@ -339,6 +343,9 @@ out:
 			if (e->log)
 				e->log->written = 1;
 		}
+	} else if ((err = vbtf_save_marks(&env))) {
+		env_free(&env);
+		return log_err(e->log, err, "verifier out of memory");
 	} else {
 		prog->verified = true;
 		print_stats(&env);

@@ -43,6 +43,7 @@
 #define V_MAX_STATES_PER_INSN 64 /* explored states kept per prune point */
 #define V_MAX_CB_DEPTH 4         /* callbacks within callbacks */
 #define V_MAX_PENDING 8192       /* paths waiting at once */
+#define V_MAX_HELD_BTF 16        /* module BTFs one program calls kfuncs of */
 #define V_MAX_TOTAL_STATES 20000 /* snapshots kept in all (bounds memory: ~8 KiB a frame) */
 
 /* Register kinds. */
@@ -56,7 +57,7 @@ enum vtype {
 	V_PTR_TO_MAP_KEY,   /* map */
 	V_PTR_TO_MEM,       /* mem_size bytes (a ring buffer record, helper memory) */
 	V_PTR_TO_FUNC,      /* subprog */
-	V_PTR_TO_BTF_ID,    /* btf, btf_id: a host object (typed by the struct_ops member) */
+	V_PTR_TO_BTF_ID,    /* btf.btf, btf.id: a host object (btf_ptr.c) */
 	V_TYPE_CNT,
 };
 
@@ -64,6 +65,12 @@ enum vtype {
 #define VF_MAYBE_NULL (1U << 0) /* must be compared with 0 before use */
 #define VF_RDONLY (1U << 1)     /* the program may only read (read-only maps) */
 #define VF_RINGBUF (1U << 2)    /* V_PTR_TO_MEM: a ring buffer record */
+/*
+ * V_PTR_TO_BTF_ID: the host vouches for the object (a struct_ops argument, a
+ * KF_ACQUIRE result). Without it the pointer was read from a field and may be
+ * anything: loads through it are probe loads (a fault reads 0).
+ */
+#define VF_TRUSTED (1U << 3)
 
 struct vreg {
 	uint8_t type;   /* enum vtype */
@@ -79,7 +86,10 @@ struct vreg {
 		struct rt_map *map;
 		uint32_t mem_size;
 		uint32_t subprog;
-		uint32_t btf_id;
+		struct {
+			const struct btf *btf;
+			uint32_t id; /* a struct or union of btf */
+		} btf;
 	};
 };
 
@@ -174,6 +184,14 @@ struct vinsn {
 	struct vsnap **explored; /* snapshots kept here (at most V_MAX_STATES_PER_INSN) */
 	uint32_t explored_cnt;
 	struct rt_map *map;  /* lddw MAP_FD/MAP_VALUE: the map */
+	uint8_t btf_mem;     /* enum vbtf_mem: loads and stores through host objects */
+};
+
+/* How a load or store reaches a host object (vinsn.btf_mem); the strongest seen on any path wins. */
+enum vbtf_mem {
+	VBTF_NONE = 0,
+	VBTF_TRUSTED, /* only through trusted pointers: a plain access */
+	VBTF_PROBE,   /* some path reads through a walked pointer: a fault reads 0 */
 };
 
 struct venv {
@@ -186,6 +204,12 @@ struct venv {
 	struct vinsn *aux;
 	struct vsubprog *subprogs;
 	uint32_t subprog_cnt;
+
+	/* the log */
+	const int *fd_array; /* module BTFs of kfunc calls */
+	uint32_t fd_array_cnt;
+	struct rt_btf *held_btf[V_MAX_HELD_BTF]; /* module BTFs typing states, one reference each */
+	uint32_t held_btf_cnt;
 
 	/* the log */
 	struct sops_log *log;
@@ -216,6 +240,9 @@ struct venv {
 	uint32_t max_states_per_insn;
 	uint32_t peak_pending;
 	uint64_t time_ns;
+
+	/* struct_ops: the reference each __ref argument holds from entry (0: none) */
+	uint32_t arg_ref[5];
 
 	/* the first error's message is what log->buf ends with */
 	int err;
@@ -288,6 +315,30 @@ int vmem_check_combined_depth(struct venv *env);
 bool vst_ops_ret_void(const struct sops_prog *prog);
 /* Offset of the struct bpf_spin_lock in @map's value (BTF), or -1. */
 int vmap_lock_off(const struct rt_map *map);
+
+/* btf_ptr.c */
+/* The FUNC_PROTO of a struct_ops program's member (and its BTF), or NULL. */
+const struct btf_type *vst_ops_proto(const struct sops_prog *prog, const struct btf **out);
+/* A load from a struct_ops program's ctx (the member's arguments) at byte @off into @dst. */
+int vbtf_ctx_access(struct venv *env, const struct vreg *r, int64_t off, uint32_t size, bool write,
+		    struct vreg *dst, bool sext);
+/* A load or store of @size bytes at @r + @off, @r a V_PTR_TO_BTF_ID; @val the stored value. */
+int vbtf_access(struct venv *env, uint32_t regno, const struct vreg *r, int32_t off, uint32_t size,
+		bool write, const struct vreg *val, struct vreg *dst, bool sext);
+/* Entry state of a struct_ops program: the references its __ref arguments hold. */
+int vbtf_entry_refs(struct venv *env, struct vstate *st);
+/* r0 at the exit of a struct_ops program whose member returns a value. */
+int vbtf_check_return(struct venv *env, const struct vreg *r0);
+/*
+ * Whether a pointer to (@btf, @id) may be passed where (@want_btf, @want_id)
+ * is expected: the same type, or (@strict false) a struct that starts with it.
+ */
+bool vbtf_type_match(const struct btf *btf, uint32_t id, const struct btf *want_btf, uint32_t want_id,
+		     bool strict);
+/* Name of the struct a V_PTR_TO_BTF_ID points to (for messages and the log). */
+const char *vbtf_type_name(const struct vreg *r);
+/* An accepted program: keep the marks of accesses to host objects in prog->btf_mem (engines use them). */
+int vbtf_save_marks(struct venv *env);
 
 /* alu.c */
 int valu(struct venv *env, const struct sops_insn *in);

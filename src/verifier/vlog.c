@@ -90,7 +90,9 @@ const char *vtype_name(const struct vreg *r)
 	if (r->type == V_PTR_TO_MEM && (r->flags & VF_MAYBE_NULL))
 		return "mem_or_null";
 	if (r->type == V_PTR_TO_BTF_ID && (r->flags & VF_MAYBE_NULL))
-		return "ptr_or_null_";
+		return r->flags & VF_TRUSTED ? "trusted_ptr_or_null_" : "ptr_or_null_";
+	if (r->type == V_PTR_TO_BTF_ID && (r->flags & VF_TRUSTED))
+		return "trusted_ptr_";
 	return r->type < V_TYPE_CNT ? type_names[r->type] : "invalid";
 }
 
@@ -111,7 +113,7 @@ void vlog_reg(char *buf, size_t size, const struct vreg *r)
 		snprintf(buf, size, "fp%d", r->off);
 		return;
 	}
-	n = snprintf(buf, size, "%s(", vtype_name(r));
+	n = snprintf(buf, size, "%s%s(", vtype_name(r), r->type == V_PTR_TO_BTF_ID ? vbtf_type_name(r) : "");
 	if (n < 0 || (size_t)n >= size)
 		return;
 	if (r->id)

@@ -28,14 +28,6 @@
 #include <structops/runtime.h>
 #include <structops/struct_ops.h>
 
-#ifndef ST_HOST_FOR_BTF
-/* prog->sleepable: there is no public accessor for check_member callbacks. */
-#include "runtime/rt_internal.h"
-#define PROG_SLEEPABLE(p) ((p)->sleepable)
-#else
-/* The BTF build leaves the runtime's internals out of the host's types. */
-#define PROG_SLEEPABLE(p) ((void)(p), 0)
-#endif
 #include "st_host.h"
 #include "st_host_api.h"
 
@@ -247,8 +239,28 @@ static bool tcp_ca_helper_allowed(uint32_t helper_id, uint32_t member_idx, const
 	return !(helper_id == 49 && member_idx == TCP_CA_RELEASE_IDX);
 }
 
+/*
+ * Like the kernel's tcp_ca: programs may write the congestion state of the
+ * socket (the window, the threshold, the private area), nothing else.
+ */
+static int tcp_ca_btf_struct_access(const struct btf *btf, uint32_t type_id, int off, int size,
+				    const struct sops_prog *prog)
+{
+	const struct btf_type *t = btf__type_by_id(btf, type_id);
+	const char *name = t ? btf__name_by_offset(btf, t->name_off) : NULL;
+	size_t end = (size_t)off + (size_t)size;
+
+	if (!name || strcmp(name, "sock"))
+		return -EACCES;
+	if ((off >= (int)offsetof(struct sock, snd_cwnd) && end <= offsetof(struct sock, snd_ssthresh) + 4) ||
+	    (off >= (int)offsetof(struct sock, ca_priv) && end <= offsetof(struct sock, ca_priv) + sizeof(u64) * 8))
+		return 0;
+	return -EACCES;
+}
+
 static const struct sops_struct_ops_verifier_ops tcp_ca_verifier_ops = {
 	.helper_allowed = tcp_ca_helper_allowed,
+	.btf_struct_access = tcp_ca_btf_struct_access,
 };
 
 static const struct sops_struct_ops tcp_ca_st_ops = {
@@ -350,7 +362,7 @@ static int dummy_check_member(const struct btf_type *t, const struct btf_member 
 {
 	if (member->offset / 8 == offsetof(struct bpf_dummy_ops, test_sleepable))
 		return 0;
-	return PROG_SLEEPABLE(prog) ? -EINVAL : 0;
+	return sops_prog_is_sleepable(prog) ? -EINVAL : 0;
 }
 
 static int dummy_reg(void *kdata, struct sops_struct_ops_link *link)
@@ -362,8 +374,26 @@ static void dummy_unreg(void *kdata, struct sops_struct_ops_link *link)
 {
 }
 
+/* The kernel's bpf_dummy_ops: programs may write the test state they get. */
+static int dummy_btf_struct_access(const struct btf *btf, uint32_t type_id, int off, int size,
+				   const struct sops_prog *prog)
+{
+	const struct btf_type *t = btf__type_by_id(btf, type_id);
+	const char *name = t ? btf__name_by_offset(btf, t->name_off) : NULL;
+
+	return name && !strcmp(name, "bpf_dummy_ops_state") &&
+			       (size_t)off + (size_t)size <= sizeof(struct bpf_dummy_ops_state)
+		       ? 0
+		       : -EACCES;
+}
+
+static const struct sops_struct_ops_verifier_ops dummy_verifier_ops = {
+	.btf_struct_access = dummy_btf_struct_access,
+};
+
 static const struct sops_struct_ops dummy_st_ops = {
 	.name = "bpf_dummy_ops",
+	.verifier_ops = &dummy_verifier_ops,
 	.init = tcp_ca_init,
 	.check_member = dummy_check_member,
 	.init_member = dummy_init_member,
