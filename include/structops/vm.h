@@ -149,8 +149,16 @@ struct sops_vm_opts {
 	 * a violation stops the run with -EFAULT.
 	 */
 	sops_obj_ok_fn obj_ok;
+	/*
+	 * Internal, for structops' own runtime: the bytecode carries the access
+	 * modes its verifier writes into programs it proved safe (loads and
+	 * stores of host objects through BTF-typed pointers; probe loads read 0
+	 * where the address faults). Other callers leave it false: such
+	 * opcodes are then invalid.
+	 */
+	bool host_access;
 };
-#define sops_vm_opts__last_field obj_ok
+#define sops_vm_opts__last_field host_access
 
 #define SOPS_VM_DEFAULT_BUDGET (1ull << 32)
 

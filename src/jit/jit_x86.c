@@ -41,6 +41,7 @@
 
 #include "../isa/check.h"
 #include "../isa/opcodes.h"
+#include "../vm/probe.h"
 #include "../vm/vm_internal.h"
 #include "jit.h"
 #include "x86.h"
@@ -787,6 +788,32 @@ static void emit_ldx(struct jit_buf *b, const struct sops_insn *in)
 	}
 }
 
+/*
+ * A probe load (probe.c): r11 = src + off; call the stub that loads through
+ * r11 (a faulting load leaves 0 there); dst = r11. The far form calls
+ * through r10 (the blinding register, free outside blinded instructions).
+ */
+static void emit_probe_ldx(struct jit_ctx *ctx, const struct sops_insn *in)
+{
+	static void (*const zx[4])(void) = { sops_probe_jit_u32, sops_probe_jit_u16, sops_probe_jit_u8,
+					     sops_probe_jit_u64 };
+	static void (*const sx[4])(void) = { sops_probe_jit_s32, sops_probe_jit_s16, sops_probe_jit_s8, NULL };
+	struct jit_buf *b = &ctx->b;
+	int size = OPC_SIZE(in->code) >> 3;
+	void (*stub)(void) = OPC_MODE(in->code) == OPC_PROBE_MEMSX ? sx[size] : zx[size];
+	int64_t lo = (int64_t)((uintptr_t)stub - (uintptr_t)ctx->base);
+	int64_t hi = lo - (int64_t)ctx->cap;
+
+	x86_rm(b, X86_W, X86_OP1(0x8d), X86_R11, reg_map[in->src_reg], true, in->off);
+	if (x86_is_simm32(lo) && x86_is_simm32(hi)) {
+		x86_call32(b, (int32_t)(lo - (int64_t)(b->len + X86_CALL32_LEN)));
+	} else {
+		x86_mov_ri(b, true, X86_R10, (int64_t)(uintptr_t)stub);
+		x86_call_r(b, X86_R10);
+	}
+	x86_mov_rr(b, true, reg_map[in->dst_reg], X86_R11);
+}
+
 static void emit_st(struct jit_buf *b, const struct sops_insn *in)
 {
 	int d = reg_map[in->dst_reg];
@@ -1034,6 +1061,7 @@ static int emit_insn(struct jit_ctx *ctx, size_t i, const struct sops_insn *in)
 {
 	struct jit_buf *b = &ctx->b;
 	struct sops_insn blinded;
+	bool host = ctx->vm->host_access;
 
 	if (ctx->blind && blind_rewrite(in, &blinded)) {
 		emit_blinded_imm(ctx, in->imm);
@@ -1045,19 +1073,25 @@ static int emit_insn(struct jit_ctx *ctx, size_t i, const struct sops_insn *in)
 	case OPC_ALU64:
 		return emit_alu(ctx, i, in);
 	case OPC_LDX:
-		if (OPC_MODE(in->code) != OPC_MEM && OPC_MODE(in->code) != OPC_MEMSX)
+		/* The verifier's host access modes (opcodes.h): a trusted one is a plain load. */
+		if (host && (OPC_MODE(in->code) == OPC_PROBE_MEM || OPC_MODE(in->code) == OPC_PROBE_MEMSX)) {
+			emit_probe_ldx(ctx, in);
+			return 0;
+		}
+		if (OPC_MODE(in->code) != OPC_MEM && OPC_MODE(in->code) != OPC_MEMSX &&
+		    !(host && OPC_MODE(in->code) == OPC_BTF_MEM))
 			break;
 		emit_ldx(b, in);
 		return 0;
 	case OPC_ST:
-		if (OPC_MODE(in->code) != OPC_MEM)
+		if (OPC_MODE(in->code) != OPC_MEM && !(host && OPC_MODE(in->code) == OPC_BTF_MEM))
 			break;
 		emit_st(b, in);
 		return 0;
 	case OPC_STX:
 		if (OPC_MODE(in->code) == OPC_ATOMIC)
 			return emit_atomic(ctx, i, in);
-		if (OPC_MODE(in->code) != OPC_MEM)
+		if (OPC_MODE(in->code) != OPC_MEM && !(host && OPC_MODE(in->code) == OPC_BTF_MEM))
 			break;
 		emit_stx(b, in, reg_map[in->src_reg]);
 		return 0;

@@ -184,11 +184,11 @@ static int retarget(struct sops_insn *out, uint32_t i, uint32_t ni, int64_t targ
 	return 0;
 }
 
-int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *ctx, uint32_t *entries,
-			  uint32_t entry_cnt, bool jit, struct sops_insn **out_insns, uint32_t *out_cnt)
+int rt_inline_map_lookups(struct sops_prog *prog, const struct sops_insn *insns, uint32_t n,
+			  rt_lddw_map_fn map_of, void *ctx, uint32_t *entries, uint32_t entry_cnt, bool jit,
+			  struct sops_insn **out_insns, uint32_t *out_cnt)
 {
-	const struct sops_insn *insns = prog->insns;
-	uint32_t n = prog->insn_cnt, lookups = 0;
+	uint32_t lookups = 0;
 	uint64_t new_len = n;
 	struct rewrite rw = { 0 };
 	bool *second = NULL, *landing = NULL;

@@ -307,20 +307,54 @@ static struct rt_map *lddw_map(void *ctx, const struct sops_insn *ld)
 }
 
 /*
- * Trusted programs: the instructions with map lookups inlined (inline.c) and
- * the callback slots moved along. *@insns is prog->insns when nothing changed;
- * otherwise *@owned is set and the caller frees it.
+ * The verifier's marks of accesses to host objects (prog->btf_mem), written
+ * into a copy of the instructions as the internal modes of opcodes.h.
+ */
+static struct sops_insn *host_access_insns(const struct sops_prog *prog)
+{
+	struct sops_insn *out = malloc(prog->insn_cnt * sizeof(*out));
+
+	if (!out)
+		return NULL;
+	memcpy(out, prog->insns, prog->insn_cnt * sizeof(*out));
+	for (uint32_t i = 0; i < prog->insn_cnt; i++) {
+		uint8_t code = out[i].code, mode = OPC_MODE(code);
+
+		if (!prog->btf_mem[i])
+			continue;
+		if (OPC_CLASS(code) == OPC_LDX && (prog->btf_mem[i] == 2 || mode == OPC_MEMSX))
+			/* No trusted sign-extending mode: through a trusted pointer a probe never faults. */
+			mode = mode == OPC_MEMSX ? OPC_PROBE_MEMSX : OPC_PROBE_MEM;
+		else
+			mode = OPC_BTF_MEM;
+		out[i].code = (uint8_t)((code & ~0xe0) | mode);
+	}
+	return out;
+}
+
+/*
+ * The engines' instructions: prog->insns, with the host access modes of a
+ * verified program, and (trusted programs) map lookups inlined (inline.c),
+ * the callback slots moved along. *@insns is prog->insns when nothing
+ * changed; otherwise *@owned is set and the caller frees it.
  */
 static int engine_insns(struct load_ctx *lc, bool trusted, bool jit, const struct sops_insn **insns,
 			uint32_t *cnt, struct sops_insn **owned)
 {
 	struct sops_prog *prog = lc->prog;
+	struct sops_insn *host = NULL, *inl = NULL;
 	uint32_t *entries = NULL;
 	int err;
 
 	*insns = prog->insns;
 	*cnt = prog->insn_cnt;
 	*owned = NULL;
+	if (prog->btf_mem && prog->verified) {
+		host = host_access_insns(prog);
+		if (!host)
+			return -ENOMEM;
+		*insns = *owned = host;
+	}
 	if (!trusted || atomic_load(&prog->obj.rt->no_inline))
 		return 0;
 	if (prog->cb_cnt) {
@@ -330,9 +364,11 @@ static int engine_insns(struct load_ctx *lc, bool trusted, bool jit, const struc
 		for (uint32_t c = 0; c < prog->cb_cnt; c++)
 			entries[c] = prog->cbs[c]->target;
 	}
-	err = rt_inline_map_lookups(prog, lddw_map, lc, entries, prog->cb_cnt, jit, owned, cnt);
-	if (!err && *owned) {
-		*insns = *owned;
+	err = rt_inline_map_lookups(prog, *insns, prog->insn_cnt, lddw_map, lc, entries, prog->cb_cnt, jit,
+				    &inl, cnt);
+	if (!err && inl) {
+		free(host);
+		*insns = *owned = inl;
 		for (uint32_t c = 0; c < prog->cb_cnt; c++)
 			prog->cbs[c]->target = entries[c];
 	} else {
@@ -364,6 +400,7 @@ static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, siz
 		.mem_ok = rt_prog_mem_ok,
 		.mem_ok_ctx = prog,
 		.obj_ok = rt_prog_obj_ok,
+		.host_access = prog->btf_mem && prog->verified,
 	};
 	const struct sops_insn *insns;
 	struct sops_insn *tramp, *owned;

@@ -389,12 +389,14 @@ int rt_prog_run(struct sops_prog *prog, const uint64_t args[5], const struct sop
 typedef struct rt_map *(*rt_lddw_map_fn)(void *ctx, const struct sops_insn *lddw);
 /*
  * Replace bpf_map_lookup_elem calls on maps with gen_lookup by inline code
- * (inline.c). @entries: extra entry slots (callbacks), moved in place. Returns
- * 0 with *@out (malloc'ed) and *@out_cnt, or *@out NULL when nothing changed;
- * -ENOMEM.
+ * (inline.c) in @prog's instructions @insns (@n slots: prog->insns or a copy
+ * of the same length). @entries: extra entry slots (callbacks), moved in
+ * place. Returns 0 with *@out (malloc'ed) and *@out_cnt, or *@out NULL when
+ * nothing changed; -ENOMEM.
  */
-int rt_inline_map_lookups(struct sops_prog *prog, rt_lddw_map_fn map_of, void *ctx, uint32_t *entries,
-			  uint32_t entry_cnt, bool jit, struct sops_insn **out, uint32_t *out_cnt);
+int rt_inline_map_lookups(struct sops_prog *prog, const struct sops_insn *insns, uint32_t n,
+			  rt_lddw_map_fn map_of, void *ctx, uint32_t *entries, uint32_t entry_cnt, bool jit,
+			  struct sops_insn **out, uint32_t *out_cnt);
 /*
  * Checked-mode memory hook: [addr, addr+size) is value memory of a map @prog
  * uses (and never a write into a BPF_F_RDONLY_PROG map, e.g. .rodata).

@@ -16,6 +16,7 @@
 
 #include "../isa/opcodes.h"
 #include "interp.h"
+#include "probe.h"
 #include "vm_internal.h"
 
 /* Signed division with the kernel's answers for x/0 and INT_MIN/-1. */
@@ -198,24 +199,38 @@ static int jmp_kind(const struct sops_vm *vm, size_t idx, struct vm_op *op)
 	return base + variant(is32, is_reg);
 }
 
-static int mem_kind(const struct sops_insn *in, struct vm_op *op)
+static int mem_kind(const struct sops_vm *vm, const struct sops_insn *in, struct vm_op *op)
 {
 	static const int ldx[4] = { VM_LDXW, VM_LDXH, VM_LDXB, VM_LDXDW };
 	static const int ldxs[4] = { VM_LDXSW, VM_LDXSH, VM_LDXSB, -1 };
 	static const int st[4] = { VM_STW, VM_STH, VM_STB, VM_STDW };
 	static const int stx[4] = { VM_STXW, VM_STXH, VM_STXB, VM_STXDW };
+	static const int hldx[4] = { VM_HLDXW, VM_HLDXH, VM_HLDXB, VM_HLDXDW };
+	static const int pldx[4] = { VM_PLDXW, VM_PLDXH, VM_PLDXB, VM_PLDXDW };
+	static const int pldxs[4] = { VM_PLDXSW, VM_PLDXSH, VM_PLDXSB, -1 };
+	static const int hst[4] = { VM_HSTW, VM_HSTH, VM_HSTB, VM_HSTDW };
+	static const int hstx[4] = { VM_HSTXW, VM_HSTXH, VM_HSTXB, VM_HSTXDW };
 	int size = OPC_SIZE(in->code) >> 3, is64 = OPC_SIZE(in->code) == OPC_DW;
+	uint8_t mode = OPC_MODE(in->code);
 
 	op->off = in->off;
 	switch (OPC_CLASS(in->code)) {
 	case OPC_LDX:
-		return OPC_MODE(in->code) == OPC_MEMSX ? ldxs[size] : ldx[size];
+		if (mode == OPC_BTF_MEM)
+			return vm->host_access ? hldx[size] : -1;
+		if (mode == OPC_PROBE_MEM || mode == OPC_PROBE_MEMSX)
+			return vm->host_access ? (mode == OPC_PROBE_MEM ? pldx : pldxs)[size] : -1;
+		return mode == OPC_MEMSX ? ldxs[size] : ldx[size];
 	case OPC_ST:
 		op->imm = (uint64_t)(int64_t)in->imm;
+		if (mode == OPC_BTF_MEM)
+			return vm->host_access ? hst[size] : -1;
 		return st[size];
 	case OPC_STX:
-		if (OPC_MODE(in->code) == OPC_MEM)
+		if (mode == OPC_MEM)
 			return stx[size];
+		if (mode == OPC_BTF_MEM)
+			return vm->host_access ? hstx[size] : -1;
 		break;
 	default:
 		return -1;
@@ -255,7 +270,7 @@ static int translate(const struct sops_vm *vm, size_t idx, struct vm_op *op)
 		op->imm = (uint64_t)(uint32_t)in[0].imm | ((uint64_t)(uint32_t)in[1].imm << 32);
 		return VM_LDDW;
 	default:
-		return mem_kind(in, op);
+		return mem_kind(vm, in, op);
 	}
 }
 

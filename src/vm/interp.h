@@ -38,6 +38,9 @@ struct vm_op {
 	X(LDDW)                                                                                    \
 	X(LDXB) X(LDXH) X(LDXW) X(LDXDW) X(LDXSB) X(LDXSH) X(LDXSW)                                \
 	X(STB) X(STH) X(STW) X(STDW) X(STXB) X(STXH) X(STXW) X(STXDW)                              \
+	X(PLDXB) X(PLDXH) X(PLDXW) X(PLDXDW) X(PLDXSB) X(PLDXSH) X(PLDXSW)                         \
+	X(HLDXB) X(HLDXH) X(HLDXW) X(HLDXDW)                                                       \
+	X(HSTB) X(HSTH) X(HSTW) X(HSTDW) X(HSTXB) X(HSTXH) X(HSTXW) X(HSTXDW)                      \
 	X(AADD32) X(AOR32) X(AAND32) X(AXOR32) X(AFADD32) X(AFOR32) X(AFAND32) X(AFXOR32)          \
 	X(AXCHG32) X(ACMPXCHG32)                                                                   \
 	X(AADD64) X(AOR64) X(AAND64) X(AXOR64) X(AFADD64) X(AFOR64) X(AFAND64) X(AFXOR64)          \

@@ -96,6 +96,30 @@
 		NEXT;                                                                              \
 	}
 
+/*
+ * Accesses to host objects the verifier proved (opcodes.h): H* through
+ * trusted pointers, plain and unchecked in both loops; P* probe loads
+ * through walked pointers, 0 where the address faults (probe.c).
+ */
+#define HLDX(name, T)                                                                              \
+	L_##name : {                                                                               \
+		T v;                                                                               \
+		memcpy(&v, (const void *)(uintptr_t)(SRC + (int64_t)op->off), sizeof(T));         \
+		DST = (uint64_t)v;                                                                 \
+		NEXT;                                                                              \
+	}
+#define PLDX(name, fn, T, ext)                                                                     \
+	L_##name : {                                                                               \
+		DST = (ext)(T)fn((uintptr_t)(SRC + (int64_t)op->off));                             \
+		NEXT;                                                                              \
+	}
+#define HSTORE(name, T, val)                                                                       \
+	L_##name : {                                                                               \
+		T v = (T)(val);                                                                    \
+		memcpy((void *)(uintptr_t)(DST + (int64_t)op->off), &v, sizeof(T));                \
+		NEXT;                                                                              \
+	}
+
 /* Atomic read-modify-write; FETCH variants return the old value in src. */
 #define ATOMIC(name, T, builtin, fetch)                                                            \
 	L_##name : {                                                                               \
@@ -227,6 +251,25 @@ L_LDDW:
 	STORE(STXH, uint16_t, SRC)
 	STORE(STXW, uint32_t, SRC)
 	STORE(STXDW, uint64_t, SRC)
+	HLDX(HLDXB, uint8_t)
+	HLDX(HLDXH, uint16_t)
+	HLDX(HLDXW, uint32_t)
+	HLDX(HLDXDW, uint64_t)
+	PLDX(PLDXB, sops_probe_read_u8, uint8_t, uint64_t)
+	PLDX(PLDXH, sops_probe_read_u16, uint16_t, uint64_t)
+	PLDX(PLDXW, sops_probe_read_u32, uint32_t, uint64_t)
+	PLDX(PLDXDW, sops_probe_read_u64, uint64_t, uint64_t)
+	PLDX(PLDXSB, sops_probe_read_u8, int8_t, int64_t)
+	PLDX(PLDXSH, sops_probe_read_u16, int16_t, int64_t)
+	PLDX(PLDXSW, sops_probe_read_u32, int32_t, int64_t)
+	HSTORE(HSTB, uint8_t, op->imm)
+	HSTORE(HSTH, uint16_t, op->imm)
+	HSTORE(HSTW, uint32_t, op->imm)
+	HSTORE(HSTDW, uint64_t, op->imm)
+	HSTORE(HSTXB, uint8_t, SRC)
+	HSTORE(HSTXH, uint16_t, SRC)
+	HSTORE(HSTXW, uint32_t, SRC)
+	HSTORE(HSTXDW, uint64_t, SRC)
 
 	ATOMIC(AADD32, uint32_t, __atomic_fetch_add, 0)
 	ATOMIC(AOR32, uint32_t, __atomic_fetch_or, 0)

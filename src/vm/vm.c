@@ -17,6 +17,7 @@
 #include "../jit/jit.h"
 #include "../util/opts.h"
 #include "interp.h"
+#include "probe.h"
 #include "vm_internal.h"
 
 static int build_helper_table(struct sops_vm *vm, const struct sops_vm_opts *opts,
@@ -164,6 +165,7 @@ int sops_vm__create(const struct sops_insn *insns, size_t insn_cnt, const struct
 	vm->mem_ok = OPTS_GET(opts, mem_ok, NULL);
 	vm->mem_ok_ctx = OPTS_GET(opts, mem_ok_ctx, NULL);
 	vm->obj_ok = OPTS_GET(opts, obj_ok, NULL);
+	vm->host_access = OPTS_GET(opts, host_access, false);
 	vm->insns = malloc(insn_cnt * sizeof(*insns));
 	if (!vm->insns) {
 		err = log_err(&log, -ENOMEM, "out of memory for %zu instructions", insn_cnt);
@@ -171,7 +173,10 @@ int sops_vm__create(const struct sops_insn *insns, size_t insn_cnt, const struct
 	}
 	memcpy(vm->insns, insns, insn_cnt * sizeof(*insns));
 
-	err = isa_check_prog(vm->insns, insn_cnt, &log);
+	err = vm->host_access ? isa_check_prog_internal(vm->insns, insn_cnt, &log)
+			      : isa_check_prog(vm->insns, insn_cnt, &log);
+	if (!err && vm->host_access && (err = sops_probe_init()))
+		log_err(&log, err, "cannot install the probe load fault handler");
 	if (err)
 		goto fail;
 	err = build_helper_table(vm, opts, &log);

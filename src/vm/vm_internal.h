@@ -37,6 +37,7 @@ struct sops_vm {
 	void *aux; /* last argument of every helper */
 	enum sops_engine engine;
 	bool checked;
+	bool host_access; /* the bytecode carries the verifier's host access modes (probe.c) */
 	uint64_t budget;
 	sops_mem_ok_fn mem_ok; /* checked mode: last resort for an access (may be NULL) */
 	void *mem_ok_ctx;
