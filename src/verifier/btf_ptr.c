@@ -391,11 +391,16 @@ int vbtf_check_return(struct venv *env, const struct vreg *r0)
 		const struct sops_struct_ops_verifier_ops *vops = st_vops(env->prog);
 		int64_t lo, hi;
 
+		int64_t rsz = rt ? btf__resolve_size(btf, proto->type) : 8, vmin, vmax;
+
 		if (vreg_is_ptr(r0))
 			return verr(env, -EACCES, "R0 leaks addr as return value");
+		/* The caller sees the return type's width: an int member returns the low 32 bits. */
+		vmin = rsz == 4 ? r0->v.s32_min : r0->v.smin;
+		vmax = rsz == 4 ? r0->v.s32_max : r0->v.smax;
 		if (vops && vops->retval_range &&
 		    !vops->retval_range(env->prog->expected_attach_type, env->prog, &lo, &hi) &&
-		    (r0->v.smin < lo || r0->v.smax > hi)) {
+		    (vmin < lo || vmax > hi)) {
 			char b[160];
 
 			vlog_reg(b, sizeof(b), r0);

@@ -402,6 +402,129 @@ static const struct sops_struct_ops dummy_st_ops = {
 	.cfi_stubs = &dummy_stubs,
 };
 
+/* --- sched_ops --- */
+
+struct sched_ops st_host_btf_anchor_sched;
+struct bpf_struct_ops_sched_ops st_host_btf_anchor_sched_value;
+/* Plain, with __atomic builtins: an _Atomic type would end up in the host's BTF. */
+static const struct sched_ops *sched_cur;
+
+struct sched_task *sched_task_acquire(struct sched_task *p)
+{
+	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+	return p;
+}
+void sched_task_release(struct sched_task *p)
+{
+	__atomic_sub_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+}
+s32 sched_pick_idle_cpu(struct sched_rq *rq)
+{
+	return rq->nr_running ? -1 : rq->cpu;
+}
+u64 sched_clock_sleepable(void)
+{
+	return 42;
+}
+KF(sched_acquire, return (uint64_t)(uintptr_t)sched_task_acquire((void *)(uintptr_t)r1))
+KF(sched_release, sched_task_release((void *)(uintptr_t)r1); return 0)
+KF(sched_idle, return (uint64_t)(int64_t)sched_pick_idle_cpu((void *)(uintptr_t)r1))
+KF(sched_clock, return sched_clock_sleepable())
+
+s32 sched_ops__select_cpu(struct sched_task *p, s32 prev_cpu, u64 wake_flags);
+void sched_ops__enqueue(struct sched_rq *rq, struct sched_task *p, u64 flags);
+struct sched_task *sched_ops__pick_next(struct sched_rq *rq, struct sched_task *prev__nullable);
+void sched_ops__stopping(struct sched_rq *rq, struct sched_task *p__ref);
+u64 sched_ops__tick(struct sched_rq *rq);
+
+STUB s32 sched_ops__select_cpu(struct sched_task *p, s32 prev_cpu, u64 wake_flags) { return 0; }
+STUB void sched_ops__enqueue(struct sched_rq *rq, struct sched_task *p, u64 flags) {}
+STUB struct sched_task *sched_ops__pick_next(struct sched_rq *rq, struct sched_task *prev__nullable)
+{
+	return NULL;
+}
+STUB void sched_ops__stopping(struct sched_rq *rq, struct sched_task *p__ref) {}
+STUB u64 sched_ops__tick(struct sched_rq *rq) { return 0; }
+
+static const struct sched_ops sched_stubs = {
+	.select_cpu = sched_ops__select_cpu,
+	.enqueue = sched_ops__enqueue,
+	.pick_next = sched_ops__pick_next,
+	.stopping = sched_ops__stopping,
+	.tick = sched_ops__tick,
+};
+
+const struct sched_ops *st_sched_current(void)
+{
+	return __atomic_load_n(&sched_cur, __ATOMIC_ACQUIRE);
+}
+
+static int sched_init_member(const struct btf_type *t, const struct btf_member *member, void *kdata,
+			     const void *udata)
+{
+	if (member->offset / 8 != offsetof(struct sched_ops, name))
+		return 0;
+	memcpy((char *)kdata + offsetof(struct sched_ops, name),
+	       (const char *)udata + offsetof(struct sched_ops, name), SCHED_NAME_MAX);
+	return 1;
+}
+
+static int sched_reg(void *kdata, struct sops_struct_ops_link *link)
+{
+	const struct sched_ops *none = NULL;
+
+	return __atomic_compare_exchange_n(&sched_cur, &none, kdata, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE) ? 0 : -EEXIST;
+}
+
+static void sched_unreg(void *kdata, struct sops_struct_ops_link *link)
+{
+	const struct sched_ops *cur = kdata;
+
+	__atomic_compare_exchange_n(&sched_cur, &cur, NULL, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* Programs may set a task's vruntime and cpu; everything else is read-only. */
+static int sched_btf_struct_access(const struct btf *btf, uint32_t type_id, int off, int size,
+				   const struct sops_prog *prog)
+{
+	const struct btf_type *t = btf__type_by_id(btf, type_id);
+	const char *name = t ? btf__name_by_offset(btf, t->name_off) : NULL;
+	size_t end = (size_t)off + (size_t)size;
+
+	if (!name || strcmp(name, "sched_task"))
+		return -EACCES;
+	if (off >= (int)offsetof(struct sched_task, vruntime) && end <= offsetof(struct sched_task, vruntime) + 8)
+		return 0;
+	if (off >= (int)offsetof(struct sched_task, cpu) && end <= offsetof(struct sched_task, cpu) + 4)
+		return 0;
+	return -EACCES;
+}
+
+static int sched_retval_range(uint32_t member_idx, const struct sops_prog *prog, int64_t *lo, int64_t *hi)
+{
+	if (member_idx != 0) /* select_cpu */
+		return 1;
+	*lo = -1;
+	*hi = SCHED_MAX_CPU;
+	return 0;
+}
+
+static const struct sops_struct_ops_verifier_ops sched_verifier_ops = {
+	.btf_struct_access = sched_btf_struct_access,
+	.retval_range = sched_retval_range,
+};
+
+static const struct sops_struct_ops sched_st_ops = {
+	.name = "sched_ops",
+	.verifier_ops = &sched_verifier_ops,
+	.init = tcp_ca_init,
+	.init_member = sched_init_member,
+	.reg = sched_reg,
+	.unreg = sched_unreg,
+	.cfi_stubs = &sched_stubs,
+};
+
 /* --- registration --- */
 
 static int reg_kfunc(struct sops_runtime *rt, const struct btf *btf, const char *name,
@@ -435,6 +558,8 @@ int st_host_register(struct sops_runtime *rt, const struct btf *host_btf)
 	if (!err)
 		err = sops_runtime__register_struct_ops(rt, &dummy_st_ops, NULL);
 	if (!err)
+		err = sops_runtime__register_struct_ops(rt, &sched_st_ops, NULL);
+	if (!err)
 		err = sops_runtime__register_helper(rt, &h);
 	if (!err)
 		err = reg_kfunc(rt, host_btf, "bpf_task_acquire", kf_task_acquire,
@@ -455,5 +580,14 @@ int st_host_register(struct sops_runtime *rt, const struct btf *host_btf)
 		err = reg_kfunc(rt, host_btf, "tcp_reno_undo_cwnd", kf_reno_undo_cwnd, 0);
 	if (!err)
 		err = reg_kfunc(rt, host_btf, "tcp_reno_cong_avoid", kf_reno_cong_avoid, 0);
+	if (!err)
+		err = reg_kfunc(rt, host_btf, "sched_task_acquire", kf_sched_acquire,
+				SOPS_KF_ACQUIRE | SOPS_KF_RET_NULL | SOPS_KF_TRUSTED_ARGS);
+	if (!err)
+		err = reg_kfunc(rt, host_btf, "sched_task_release", kf_sched_release, SOPS_KF_RELEASE);
+	if (!err)
+		err = reg_kfunc(rt, host_btf, "sched_pick_idle_cpu", kf_sched_idle, SOPS_KF_TRUSTED_ARGS);
+	if (!err)
+		err = reg_kfunc(rt, host_btf, "sched_clock_sleepable", kf_sched_clock, SOPS_KF_SLEEPABLE);
 	return err;
 }

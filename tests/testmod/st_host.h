@@ -109,7 +109,59 @@ struct bpf_struct_ops_bpf_dummy_ops {
 	struct bpf_dummy_ops data __attribute__((aligned(64)));
 };
 
+/*
+ * --- a scheduler-shaped subsystem (sched_ext in miniature) ---
+ * Programs read tasks and run queues through their arguments, write only
+ * vruntime and cpu of a task, walk pointers (rq->curr->group->parent) that
+ * the host may leave stale, get a __nullable previous task, must release a
+ * __ref task and may return a referenced task.
+ */
+struct sched_group {
+	int id;
+	int shares;
+	struct sched_group *parent;
+};
+
+struct sched_task {
+	int pid;
+	int weight;
+	u64 vruntime;
+	int refs;
+	int cpu;
+	struct sched_task *next;
+	struct sched_group *group;
+};
+
+struct sched_rq {
+	int cpu;
+	int nr_running;
+	u64 clock;
+	struct sched_task *curr;
+	struct sched_task *queue;
+};
+
+#define SCHED_NAME_MAX 16
+#define SCHED_MAX_CPU 63
+
+struct sched_ops {
+	s32 (*select_cpu)(struct sched_task *p, s32 prev_cpu, u64 wake_flags); /* in [-1, 63] */
+	void (*enqueue)(struct sched_rq *rq, struct sched_task *p, u64 flags);
+	struct sched_task *(*pick_next)(struct sched_rq *rq, struct sched_task *prev); /* prev nullable */
+	void (*stopping)(struct sched_rq *rq, struct sched_task *p); /* p: a reference to release */
+	u64 (*tick)(struct sched_rq *rq);
+	char name[SCHED_NAME_MAX];
+};
+
+struct bpf_struct_ops_sched_ops {
+	struct bpf_struct_ops_common_value common;
+	struct sched_ops data __attribute__((aligned(64)));
+};
+
 /* Host kfuncs (FUNCs in the host BTF; st_host.c registers them). */
+struct sched_task *sched_task_acquire(struct sched_task *p);
+void sched_task_release(struct sched_task *p);
+s32 sched_pick_idle_cpu(struct sched_rq *rq);
+u64 sched_clock_sleepable(void);
 struct task_struct *bpf_task_acquire(struct task_struct *p);
 void bpf_task_release(struct task_struct *p);
 struct cgroup *bpf_cgroup_acquire(struct cgroup *cgrp);

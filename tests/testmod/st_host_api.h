@@ -16,5 +16,8 @@ int st_host_register(struct sops_runtime *rt, const struct btf *host_btf);
 int st_tcp_traffic(const char *ca_name, int acks, struct sock *out);
 /* Whether an algorithm of that name is registered. */
 int st_tcp_registered(const char *ca_name);
+struct sched_ops;
+/* The sched_ops the host uses now (registered by a link), or NULL; call under sops_rcu_read_lock. */
+const struct sched_ops *st_sched_current(void);
 
 #endif /* SOPS_TEST_ST_HOST_API_H */
