@@ -86,7 +86,7 @@ static int load_op(struct sops_runtime *rt, uint32_t type_id, int btf_fd)
 
 TEST(st_module_load_pin_unload)
 {
-	struct sops_runtime_opts ro = { .sz = sizeof(ro), .trust_unverified = true };
+	struct sops_runtime_opts ro = { .sz = sizeof(ro) };
 	struct st_mod_ctx ctx = { 0 };
 	struct sops_module_load_opts mo = { .sz = sizeof(mo), .btf_standalone = true, .ctx = &ctx };
 	struct sops_map_create_opts co;

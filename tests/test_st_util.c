@@ -211,7 +211,8 @@ int st_fix_register(struct st_fix *f)
 
 int st_fix_init(struct st_fix *f, bool jit, bool trust)
 {
-	struct sops_runtime_opts ro = { .sz = sizeof(ro), .jit = jit, .trust_unverified = trust || jit };
+	/* Programs are verified: @jit runs them on the JIT, !@trust in the checked interpreter. */
+	struct sops_runtime_opts ro = { .sz = sizeof(ro), .jit = jit, .always_checked = !trust && !jit };
 	const void *raw;
 	uint32_t size;
 	int err;

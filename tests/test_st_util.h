@@ -67,7 +67,11 @@ struct st_fix {
 	struct sops_struct_ops ops, ops2, ops3;
 };
 
-/* Build the BTF and a runtime (@jit: trusted programs in the JIT; else fast interpreter when @trust). */
+/*
+ * Build the BTF and a runtime. Programs must verify to run fast: @jit puts
+ * them on the JIT, else @trust on the fast interpreter and !@trust in the
+ * checked interpreter (always_checked). Nothing uses trust_unverified.
+ */
 int st_fix_init(struct st_fix *f, bool jit, bool trust);
 /* Build only the BTF (registration tests make their own runtimes). */
 struct btf *st_fix_btf(int *ops_id, int *ops2_id);
