@@ -30,6 +30,7 @@
 #include <structops/vm.h>
 
 #include "bench_maps.h"
+#include "bench_st.h"
 #include "bench_verify.h"
 #include "struct_ops/thunk.h"
 
@@ -684,7 +685,8 @@ int main(int argc, char **argv)
 		bool known = false;
 
 		/* the map lookup part (bench_maps.c), the verifier part (bench_verify.c) */
-		known = !strcmp(o.only[i], "maps") || !strcmp(o.only[i], "verify");
+		known = !strcmp(o.only[i], "maps") || !strcmp(o.only[i], "verify") ||
+			!strcmp(o.only[i], "st_call");
 		for (size_t k = 0; k < KERNEL_CNT; k++)
 			known |= !strcmp(kernels[k].name, o.only[i]);
 		if (!known) {
@@ -715,6 +717,8 @@ int main(int argc, char **argv)
 		if (!failed && selected(&o, "maps") && bench_maps(o.dir, o.samples, o.target_ns))
 			failed = 1;
 		if (!failed && selected(&o, "verify") && bench_verify())
+			failed = 1;
+		if (!failed && selected(&o, "st_call") && bench_st_call(o.samples))
 			failed = 1;
 	}
 	if (failed) {

@@ -85,7 +85,13 @@ $(BENCH_DIR)/bench_verify.o: bench/bench_verify.c bench/bench_verify.h include/s
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ibench -c $< -o $@
 
-$(BENCH_EXE): $(BENCH_DIR)/bench.o $(BENCH_DIR)/bench_maps.o $(BENCH_DIR)/bench_verify.o $(BENCH_NATIVE) \
-		$(BENCH_MAPS_NAT) $(STATIC_LIB)
+# The struct_ops op call end to end, verified vs native (bench_st.c).
+$(BENCH_DIR)/bench_st.o: bench/bench_st.c bench/bench_st.h include/structops/struct_ops.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ibench -c $< -o $@
+
+$(BENCH_EXE): $(BENCH_DIR)/bench.o $(BENCH_DIR)/bench_maps.o $(BENCH_DIR)/bench_verify.o $(BENCH_DIR)/bench_st.o \
+		$(BENCH_NATIVE) $(BENCH_MAPS_NAT) $(STATIC_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(BENCH_DIR)/bench.o $(BENCH_DIR)/bench_maps.o $(BENCH_DIR)/bench_verify.o \
+		$(BENCH_DIR)/bench_st.o \
 		$(BENCH_NATIVE) $(BENCH_MAPS_NAT) $(STATIC_LIB) $(LIBS)
