@@ -114,3 +114,19 @@ SEC("?.struct_ops.link") struct sched_ops fail_sleepable_kfunc = { .tick = (void
 SEC("?.struct_ops.link") struct sched_ops fail_ptr_leak = { .enqueue = (void *)ptr_leak };
 SEC("?.struct_ops.link") struct sched_ops fail_return_walked = { .pick_next = (void *)return_walked };
 SEC("?.struct_ops.link") struct sched_ops fail_narrow_ptr = { .select_cpu = (void *)narrow_ptr };
+
+/* For the is_valid_access hook (tests/test_st_btf.c st_btf_ctx_hook). */
+SEC("struct_ops/select_cpu")
+s32 BPF_PROG(reads_flags, struct sched_task *p, s32 prev_cpu, u64 wake_flags)
+{
+	return wake_flags & 1;
+}
+
+SEC("struct_ops/tick")
+u64 BPF_PROG(reads_ext, struct sched_rq *rq)
+{
+	return ((struct sched_rq_ext *)rq)->load;
+}
+
+SEC("?.struct_ops.link") struct sched_ops hook_flags = { .select_cpu = (void *)reads_flags };
+SEC("?.struct_ops.link") struct sched_ops hook_ext = { .tick = (void *)reads_ext };

@@ -405,6 +405,9 @@ static const struct sops_struct_ops dummy_st_ops = {
 /* --- sched_ops --- */
 
 struct sched_ops st_host_btf_anchor_sched;
+struct sched_rq_ext st_host_btf_anchor_sched_rq_ext;
+static int sched_ctx_mode;
+static const struct btf *st_host_btf; /* the last registration's (tests run one at a time) */
 struct bpf_struct_ops_sched_ops st_host_btf_anchor_sched_value;
 /* Plain, with __atomic builtins: an _Atomic type would end up in the host's BTF. */
 static const struct sched_ops *sched_cur;
@@ -510,7 +513,36 @@ static int sched_retval_range(uint32_t member_idx, const struct sops_prog *prog,
 	return 0;
 }
 
+void st_sched_set_ctx_hook(int mode)
+{
+	__atomic_store_n(&sched_ctx_mode, mode, __ATOMIC_RELAXED);
+}
+
+static uint32_t btf_id_of(const struct sops_prog *prog, const char *name)
+{
+	(void)prog;
+	return st_host_btf ? (uint32_t)btf__find_by_name_kind(st_host_btf, name, BTF_KIND_STRUCT) : 0;
+}
+
+static bool sched_is_valid_access(int off, int size, bool write, const struct sops_prog *prog,
+				  struct sops_ctx_access_info *info)
+{
+	int mode = __atomic_load_n(&sched_ctx_mode, __ATOMIC_RELAXED);
+
+	if (mode == 1 && sops_prog_member_idx(prog) == 0 && info->arg == 2)
+		return false; /* select_cpu's wake_flags are not for programs */
+	if (mode == 2 && sops_prog_member_idx(prog) == 4 && info->arg == 0) {
+		int32_t id = (int32_t)btf_id_of(prog, "sched_rq_ext");
+
+		if (id <= 0)
+			return false;
+		info->btf_id = (uint32_t)id; /* a sched_rq_ext starts with its sched_rq */
+	}
+	return true;
+}
+
 static const struct sops_struct_ops_verifier_ops sched_verifier_ops = {
+	.is_valid_access = sched_is_valid_access,
 	.btf_struct_access = sched_btf_struct_access,
 	.retval_range = sched_retval_range,
 };
@@ -541,6 +573,7 @@ static int reg_kfunc(struct sops_runtime *rt, const struct btf *btf, const char 
 
 int st_host_register(struct sops_runtime *rt, const struct btf *host_btf)
 {
+	st_host_btf = host_btf;
 	struct sops_helper_desc h = {
 		.sz = sizeof(h),
 		.id = 49,

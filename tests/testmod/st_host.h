@@ -140,6 +140,12 @@ struct sched_rq {
 	struct sched_task *queue;
 };
 
+/* What a host may really pass for a run queue: retyped by its is_valid_access hook (mode 2). */
+struct sched_rq_ext {
+	struct sched_rq rq;
+	u64 load;
+};
+
 #define SCHED_NAME_MAX 16
 #define SCHED_MAX_CPU 63
 

@@ -17,6 +17,12 @@ int st_tcp_traffic(const char *ca_name, int acks, struct sock *out);
 /* Whether an algorithm of that name is registered. */
 int st_tcp_registered(const char *ca_name);
 struct sched_ops;
+/*
+ * sched_ops' is_valid_access hook: 0 none (the default rules), 1 refuse reads
+ * of select_cpu's wake_flags, 2 read tick's run queue as struct sched_rq_ext.
+ * Set before loading.
+ */
+void st_sched_set_ctx_hook(int mode);
 /* The sched_ops the host uses now (registered by a link), or NULL; call under sops_rcu_read_lock. */
 const struct sched_ops *st_sched_current(void);
 
