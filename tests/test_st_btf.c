@@ -426,7 +426,8 @@ TEST(st_btf_probe_reads)
 	/* A fault outside the probe loads is still the host's crash. */
 	pid = fork();
 	if (pid == 0) {
-		volatile int *bad = (volatile int *)(uintptr_t)16; /* not NULL: sanitizers would stop first */
+		volatile uintptr_t addr = 16; /* not NULL: sanitizers would stop first */
+		volatile int *bad = (volatile int *)addr;
 
 		int devnull = open("/dev/null", O_WRONLY);
 
