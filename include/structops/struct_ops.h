@@ -349,7 +349,8 @@ SOPS_API void *sops_prog_get_assoc_struct_ops(const struct sops_prog *prog);
  * argument i (0-based: r1 + i) whatever the program put there (programs pass
  * 0, as with the kernel's `__prog` parameters / KF_IMPLICIT_ARGS). The runtime
  * binds it when the program is loaded (a per-program trampoline), so the call
- * stays a plain native call.
+ * stays a plain native call. A parameter of the kfunc's BTF prototype named
+ * `<x>__prog` sets the flag by itself at registration (the first such one).
  */
 #define SOPS_KF_IMPLICIT_PROG (1U << 16)
 #define SOPS_KF_PROG_ARG(i) (SOPS_KF_IMPLICIT_PROG | ((uint32_t)(i) << 17))

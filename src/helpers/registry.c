@@ -92,6 +92,30 @@ out:
 	return err;
 }
 
+/*
+ * The kernel's `__prog` parameters (KF_IMPLICIT_ARGS): a parameter of the
+ * kfunc's BTF prototype whose name ends in `__prog` receives the calling
+ * program, so the flag is set from the name when the host did not set it.
+ */
+static uint32_t implicit_prog_flag(const struct btf *btf, uint32_t btf_id, uint32_t flags)
+{
+	const struct btf_type *fn = btf ? btf__type_by_id(btf, btf_id) : NULL;
+	const struct btf_type *proto = fn && btf_is_func(fn) ? btf__type_by_id(btf, fn->type) : NULL;
+	const struct btf_param *p;
+
+	if ((flags & SOPS_KF_IMPLICIT_PROG) || !proto || !btf_is_func_proto(proto))
+		return flags;
+	p = btf_params(proto);
+	for (uint16_t i = 0; i < btf_vlen(proto) && i < 5; i++, p++) {
+		const char *n = btf__name_by_offset(btf, p->name_off);
+		size_t len = n ? strlen(n) : 0;
+
+		if (len > 6 && !strcmp(n + len - 6, "__prog"))
+			return flags | SOPS_KF_PROG_ARG(i);
+	}
+	return flags;
+}
+
 int sops_runtime__register_kfunc(struct sops_runtime *rt, const struct sops_kfunc_desc *desc)
 {
 	struct rt_btf *btf = NULL;
@@ -135,6 +159,8 @@ int sops_runtime__register_kfunc(struct sops_runtime *rt, const struct sops_kfun
 	}
 	k->d.name = k->name;
 	k->d.st_ops_name = k->st_ops_name;
+	k->d.flags = implicit_prog_flag(btf ? btf->btf : k->d.btf ? k->d.btf : rt->host_btf, k->d.btf_id,
+					k->d.flags);
 	k->btf = btf;
 	btf = NULL;
 	rt->kfunc_cnt++;

@@ -416,7 +416,7 @@ EXPORT int sops_module_init(struct sops_module *mod)
 	kf.btf = btf;
 	kf.btf_id = (uint32_t)id;
 	kf.btf_fd = btf_fd > 0 ? btf_fd : 0;
-	kf.flags = SOPS_KF_PROG_ARG(1);
+	kf.flags = 0; /* the runtime sees `aux__prog` and passes the program itself (SOPS_KF_PROG_ARG(1)) */
 	err = sops_runtime__register_kfunc(rt, &kf);
 	if (err)
 		fprintf(stderr, "bpf_testmod: registering the kfunc: %d\n", err);
