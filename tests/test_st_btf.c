@@ -85,8 +85,17 @@ static int env_init(struct env *e, enum engine eng)
 	return err;
 }
 
+static int load_cpu(struct env *e, const char *name, const char *cpu, const char *only,
+		    struct sops_object **obj, char *log);
+
 /* Open tests/st_bpf/@name (cpu v3), with only struct_ops map @only created (NULL: all). */
 static int load(struct env *e, const char *name, const char *only, struct sops_object **obj, char *log)
+{
+	return load_cpu(e, name, "v3", only, obj, log);
+}
+
+static int load_cpu(struct env *e, const char *name, const char *cpu, const char *only,
+		    struct sops_object **obj, char *log)
 {
 	struct sops_object_load_opts lo = { .sz = sizeof(lo), .log_buf = log, .log_size = LOGSZ };
 	char path[PATH_MAX + 64], file[128];
@@ -94,7 +103,7 @@ static int load(struct env *e, const char *name, const char *only, struct sops_o
 	int err;
 
 	log[0] = 0;
-	snprintf(file, sizeof(file), "%s.v3.o", name);
+	snprintf(file, sizeof(file), "%s.%s.o", name, cpu);
 	st_path(path, sizeof(path), file);
 	err = sops_object__open_file(path, NULL, obj);
 	if (err) {
@@ -361,6 +370,53 @@ TEST(st_btf_sched_rejects)
 	}
 	env_fini(&e);
 	free(log);
+}
+
+/* Probe loads of every width and signedness through a walked pointer, on every engine. */
+TEST(st_btf_probe_widths)
+{
+	for (int eng = 0; eng < ENG_CNT; eng++) {
+		struct sops_object *obj = NULL;
+		struct sops_link *link = NULL;
+		char *log = malloc(LOGSZ), name[64], msg[512] = "";
+		const struct sched_ops *ops;
+		struct world w;
+		struct env e;
+		int err = log ? env_init(&e, eng) : -ENOMEM;
+		uint64_t got[2] = { 0, 0 };
+
+		snprintf(name, sizeof(name), "st_btf_probe_widths/%s", engine_names[eng]);
+		if (err) {
+			test_result(name, 0, "environment: %d", err);
+			free(log);
+			continue;
+		}
+		err = load_cpu(&e, "st_sched_sizes", "v4", NULL, &obj, log);
+		if (!err)
+			err = sops_map__attach_struct_ops(sops_object__find_map_by_name(obj, "sizes"), &link);
+		world_init(&w);
+		w.g1.nice = -3;
+		w.g1.prio = -300;
+		w.g1.bits = 200;
+		w.g1.mask = 60000;
+		if (!err) {
+			sops_rcu_read_lock();
+			ops = st_sched_current();
+			got[0] = ops ? ops->tick(&w.rq) : 0;
+			w.t1.group = NULL;
+			got[1] = ops ? ops->tick(&w.rq) : 1;
+			sops_rcu_read_unlock();
+		}
+		if (err)
+			snprintf(msg, sizeof(msg), "load/attach: %d %s", err, log);
+		test_result(name, !err && got[0] == (uint64_t)(-3 - 300 + 200 + 60000 + 100 + 1) && got[1] == 0,
+			    "%s tick %lld and %lld, expected %d and 0", msg, (long long)got[0], (long long)got[1],
+			    -3 - 300 + 200 + 60000 + 100 + 1);
+		sops_link__destroy(link);
+		sops_object__close(obj);
+		env_fini(&e);
+		free(log);
+	}
 }
 
 /* The type's is_valid_access hook: refusing an argument, retyping one. */

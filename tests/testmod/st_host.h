@@ -120,6 +120,10 @@ struct sched_group {
 	int id;
 	int shares;
 	struct sched_group *parent;
+	signed char nice; /* narrow and signed fields: every probe load width */
+	u8 bits;
+	short prio;
+	u16 mask;
 };
 
 struct sched_task {
