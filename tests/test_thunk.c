@@ -9,10 +9,12 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <bpf/btf.h>
 #include <structops/asm.h>
 
+#include "jit/jit.h"
 #include "struct_ops/btf_func_model.h"
 #include "struct_ops/thunk.h"
 #include "test.h"
@@ -413,4 +415,92 @@ TEST(thunk_rejects_bad_models)
 	m = (struct func_model){ .nr_args = 1, .arg_size = { 24 }, .arg_flags = { FMODEL_STRUCT } };
 	T_EQ(thunk_create(&m, vm, &th, NULL), -EINVAL);
 	sops_vm__free(vm);
+}
+
+/*
+ * A native entry keeps the context in the argument registers when the
+ * program only reads it up front (jit_entry_ctx_in_regs). Each program runs
+ * through a JIT entry and an interpreter thunk; the results must agree, and
+ * the analysis must pick the register form exactly where it is safe.
+ */
+typedef uint64_t (*three_fn)(uint64_t, int, uint64_t);
+
+static const struct {
+	const char *text;
+	int prefix; /* what jit_entry_ctx_in_regs returns */
+} ctx_reg_cases[] = {
+	/* the benchmark's `return x + 1`: one leading load */
+	{ "ldxdw %r0, [%r1+0]\nadd %r0, 1\nexit", 1 },
+	/* r1 itself replaced by an argument: what follows may use it freely */
+	{ "ldxdw %r2, [%r1+16]\nldxdw %r1, [%r1+0]\nmov %r0, %r1\nadd %r0, %r2\nexit", 2 },
+	/* a 4-byte load of the int: the low half of its sign-extended slot */
+	{ "ldxw %r0, [%r1+8]\nexit", 1 },
+	{ "ldxdw %r0, [%r1+8]\nexit", 1 },
+	/* never reads the context */
+	{ "mov %r0, 7\nexit", 0 },
+	/* r1 read after the leading loads: the array is needed */
+	{ "ldxdw %r0, [%r1+0]\nldxdw %r2, [%r1+16]\nadd %r0, %r2\nmov %r3, %r1\nldxdw %r3, [%r3+8]\n"
+	  "add %r0, %r3\nexit", -1 },
+	/* the second load's register (rsi) was overwritten by the first (r2 = rsi) */
+	{ "ldxdw %r2, [%r1+0]\nldxdw %r0, [%r1+8]\nadd %r0, %r2\nexit", -1 },
+	/* a later read on one branch only */
+	{ "ldxdw %r0, [%r1+0]\njeq %r0, 0, +1\nexit\nldxdw %r0, [%r1+16]\nexit", -1 },
+	/* r1 overwritten on every path before the read */
+	{ "ldxdw %r0, [%r1+0]\njeq %r0, 0, +2\nmov %r1, 5\nja +1\nmov %r1, 6\nadd %r0, %r1\nexit", 1 },
+	/* a jump back to the leading load (never taken: unsigned r0 < 0) */
+	{ "ldxdw %r0, [%r1+0]\nadd %r0, 1\njlt %r0, 0, -3\nexit", -1 },
+	/* a byte load is served from the array */
+	{ "ldxb %r0, [%r1+8]\nexit", -1 },
+	/* an odd offset is not a slot */
+	{ "ldxw %r0, [%r1+4]\nexit", -1 },
+};
+
+TEST(thunk_ctx_in_registers)
+{
+	const struct func_model m = { .nr_args = 3, .arg_size = { 8, 4, 8 },
+				      .arg_flags = { 0, FMODEL_SIGNED, 0 }, .ret_size = 8 };
+	const uint64_t in[][3] = { { 41, 0, 0 }, { 0, (uint64_t)-5, 100 }, { 3, 9, 1ull << 40 } };
+
+	for (size_t c = 0; c < sizeof(ctx_reg_cases) / sizeof(ctx_reg_cases[0]); c++) {
+		struct sops_insn *insns;
+		int8_t regs[16];
+		size_t cnt;
+		char err[128];
+
+		T_EQ(sops_asm__parse(ctx_reg_cases[c].text, &insns, &cnt, err, sizeof(err)), 0);
+		T_EQ(jit_entry_ctx_in_regs(insns, (uint32_t)cnt, &m, regs), ctx_reg_cases[c].prefix);
+		free(insns);
+		if (!sops_jit_available())
+			continue;
+		for (size_t k = 0; k < sizeof(in) / sizeof(in[0]); k++) {
+			uint64_t got[2];
+
+			for (int en = 0; en < 2; en++) {
+				struct sops_vm *vm = prog_on(ctx_reg_cases[c].text, en);
+				struct thunk *th;
+
+				T_ASSERT(vm != NULL);
+				T_EQ(thunk_create(&m, vm, &th, NULL), 0);
+				got[en] = ((three_fn)thunk_entry(th))(in[k][0], (int)in[k][1], in[k][2]);
+				thunk_free(th);
+				sops_vm__free(vm);
+			}
+			T_EQ(got[SOPS_ENGINE_JIT], got[SOPS_ENGINE_INTERP]);
+		}
+	}
+	/* the register form of `return x + 1` is the C function: no frame, no store */
+	if (sops_jit_available()) {
+		/* mov rax, rdi; add rax, 1; ret */
+		static const uint8_t want[] = { 0x48, 0x89, 0xf8, 0x48, 0x83, 0xc0, 0x01, 0xc3 };
+		const struct func_model m1 = { .nr_args = 1, .arg_size = { 8 }, .ret_size = 8 };
+		struct sops_vm *vm = prog_on(ctx_reg_cases[0].text, SOPS_ENGINE_JIT);
+		struct thunk *th;
+
+		T_ASSERT(vm != NULL);
+		T_EQ(thunk_create(&m1, vm, &th, NULL), 0);
+		T_EQ(memcmp(thunk_entry(th), want, sizeof(want)), 0);
+		T_EQ(((three_fn)thunk_entry(th))(41, 0, 0), 42);
+		thunk_free(th);
+		sops_vm__free(vm);
+	}
 }

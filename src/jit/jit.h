@@ -100,6 +100,21 @@ void jit_entry_narrow(struct jit_buf *b, const struct func_model *m);
 /* Worst-case bytes of jit_entry_spill() for @m (main's prologue adds them). */
 size_t jit_entry_spill_max(const struct func_model *m);
 
+/*
+ * jit_entry_ctx_in_regs - whether main (slots [0, @end)) can do without the
+ * context array: it reads the context only through leading 4- or 8-byte
+ * loads of register-passed slots (no jump returns to them) and r1 is never
+ * read afterwards while it may still hold the context. Then those loads
+ * become register moves (@load_reg[i]: the x86 register slot i reads), the
+ * prologue only widens the arguments (jit_entry_spill with @ctx_off
+ * JIT_ENTRY_CTX_IN_REGS) and the frame reserves nothing for the array: an
+ * ops call into `return x + 1` costs what a C function does. Returns the
+ * number of leading loads, or -1 when the array is needed (or on ENOMEM).
+ */
+#define JIT_ENTRY_CTX_IN_REGS INT32_MIN
+int jit_entry_ctx_in_regs(const struct sops_insn *insns, uint32_t end, const struct func_model *m,
+			  int8_t *load_reg);
+
 /* jit_blind.c: a fresh random 64-bit key for one image (never 0). */
 uint64_t jit_blind_key(void);
 

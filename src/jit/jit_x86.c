@@ -109,6 +109,8 @@ struct jit_ctx {
 	int ctx_base;                    /* its context array: [ctx_base + ctx_off] */
 	int32_t ctx_off;
 	int32_t args_off;                /* its first stack argument: [ctx_base + args_off] */
+	int ctx_prefix;                  /* leading loads served from registers, or -1 (array) */
+	int8_t *ctx_load_reg;            /* x86 register each of them reads */
 
 	uint8_t *base; /* the mapping; code is written here */
 	size_t cap;
@@ -323,8 +325,19 @@ static int analyze(struct jit_ctx *ctx)
 	if (ctx->depth_counter)
 		for (size_t f = 1; f < ctx->func_cnt; f++)
 			ctx->funcs[0].saved |= ctx->funcs[f].saved;
-	/* A native entry keeps its context array in main's frame, just below the BPF stack. */
+	/*
+	 * A native entry keeps its context array in main's frame, just below
+	 * the BPF stack, unless the program only reads it up front.
+	 */
+	ctx->ctx_prefix = -1;
 	if (ctx->native) {
+		ctx->ctx_load_reg = malloc(ctx->funcs[0].end * sizeof(*ctx->ctx_load_reg) + 1);
+		if (!ctx->ctx_load_reg)
+			return -ENOMEM;
+		ctx->ctx_prefix = jit_entry_ctx_in_regs(ctx->insns, ctx->funcs[0].end, ctx->native,
+							ctx->ctx_load_reg);
+	}
+	if (ctx->native && ctx->ctx_prefix < 0) {
 		ctx->funcs[0].stack += 8 * func_model_ctx_slots(ctx->native);
 		ctx->ctx_off = -(int32_t)ctx->funcs[0].stack;
 	}
@@ -343,7 +356,9 @@ static int analyze(struct jit_ctx *ctx)
 		if (fn->calls && (total & 15))
 			fn->stack += 8;
 	}
-	if (ctx->native) {
+	if (ctx->native && ctx->ctx_prefix >= 0) {
+		ctx->ctx_off = JIT_ENTRY_CTX_IN_REGS;
+	} else if (ctx->native) {
 		const struct jit_func *fn = &ctx->funcs[0];
 
 		if (fn->frame) {
@@ -1073,6 +1088,15 @@ static int emit_insn(struct jit_ctx *ctx, size_t i, const struct sops_insn *in)
 	case OPC_ALU64:
 		return emit_alu(ctx, i, in);
 	case OPC_LDX:
+		if ((long)i < ctx->ctx_prefix) {
+			/* a leading context load of a native entry: the argument's register */
+			bool w64 = OPC_SIZE(in->code) == OPC_DW;
+			int d = reg_map[in->dst_reg], s = ctx->ctx_load_reg[i];
+
+			if (d != s || !w64)
+				x86_mov_rr(b, w64, d, s);
+			return 0;
+		}
 		/* The verifier's host access modes (opcodes.h): a trusted one is a plain load. */
 		if (host && (OPC_MODE(in->code) == OPC_PROBE_MEM || OPC_MODE(in->code) == OPC_PROBE_MEMSX)) {
 			emit_probe_ldx(ctx, in);
@@ -1304,6 +1328,7 @@ out:
 	jit_image_free(img);
 	jit_mem_free(ctx.base, map_size);
 	free(ctx.funcs);
+	free(ctx.ctx_load_reg);
 	free(offs);
 	return err;
 }

@@ -7,7 +7,8 @@
  * the prologue stores the arguments into a context array in the program's own
  * frame and every exit narrows r0. The host's indirect call lands directly in
  * the program, so an ops call costs one call, a store per argument word and
- * the program. The second image honours the first one's constant blinding.
+ * the program (not even the stores when the program reads its arguments only
+ * up front: see jit_entry.c). The second image honours the first one's constant blinding.
  */
 #include <errno.h>
 #include <stdlib.h>
