@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_st_link.c - struct_ops links: LINK_CREATE (spec 2.5), LINK_UPDATE
- * (2.6), LINK_DETACH (2.7), release (2.8), link info, the detach eventfd.
+ * (2.6), LINK_DETACH (2.7), release (2.8), link info, the poll fd that
+ * reports POLLHUP on detach (the kernel's EPOLLHUP).
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "test_st_util.h"
@@ -234,6 +238,102 @@ TEST(st_link_host_detach)
 	T_EQ(sops_struct_ops_link__detach(saved_link), 0);
 	T_EQ(poll(&pfd, 1, 0), 1);
 	T_EQ(sops_link_detach(f.rt, l), 0);
+	sops_close(f.rt, l);
+	sops_close(f.rt, a);
+	st_fix_fini(&f);
+}
+
+/*
+ * The poll fd: nothing before detach, then POLLHUP and only POLLHUP (the
+ * kernel's bpf_struct_ops_map_link_poll mask), to poll() and to epoll, level
+ * triggered, whatever events were asked for; a link update is not a detach.
+ */
+TEST(st_link_poll_hup)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out[2];
+	struct pollfd pfd;
+	struct st_fix f;
+	char byte;
+	int a, b, l, pf, ep;
+
+	T_EQ(st_fix_init(&f, false, false), 0);
+	a = ready_map(&f, RET(1));
+	b = ready_map(&f, RET(2));
+	T_ASSERT(a > 0 && b > 0);
+	l = sops_link_create(f.rt, a, 0, SOPS_BPF_STRUCT_OPS, NULL);
+	T_ASSERT(l > 0);
+	pf = sops_link_poll_fd(f.rt, l);
+	T_ASSERT(pf >= 0);
+	T_EQ(sops_link_poll_fd(f.rt, 9999), -EBADF);
+	T_EQ(sops_link_poll_fd(NULL, l), -EINVAL);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	T_ASSERT(ep >= 0);
+	T_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, pf, &ev), 0);
+	pfd = (struct pollfd){ .fd = pf, .events = POLLIN | POLLOUT | POLLPRI };
+	T_EQ(poll(&pfd, 1, 0), 0);
+	T_EQ(epoll_wait(ep, out, 2, 0), 0);
+	T_EQ(read(pf, &byte, 1), -1); /* nothing to read, never blocks */
+	/* an update keeps the link attached */
+	T_EQ(sops_link_update(f.rt, l, b, NULL), 0);
+	T_EQ(poll(&pfd, 1, 0), 0);
+
+	T_EQ(sops_link_detach(f.rt, l), 0);
+	for (int i = 0; i < 2; i++) { /* level-triggered: reported again */
+		pfd.revents = 0;
+		T_EQ(poll(&pfd, 1, 0), 1);
+		T_EQ(pfd.revents, POLLHUP);
+		pfd.events = 0; /* POLLHUP needs no request */
+	}
+	T_EQ(epoll_wait(ep, out, 2, 0), 1);
+	T_EQ(out[0].events, EPOLLHUP);
+	T_EQ(epoll_wait(ep, out, 2, 0), 1);
+	T_EQ(read(pf, &byte, 1), 0); /* end of file */
+	/* detach again: still hung up, nothing else */
+	T_EQ(sops_link_detach(f.rt, l), 0);
+	pfd = (struct pollfd){ .fd = pf, .events = POLLIN };
+	T_EQ(poll(&pfd, 1, 0), 1);
+	T_EQ(pfd.revents, POLLHUP);
+	close(ep);
+	sops_close(f.rt, l);
+	sops_close(f.rt, a);
+	sops_close(f.rt, b);
+	st_fix_fini(&f);
+}
+
+/* A poller blocked in poll() wakes with POLLHUP when another thread detaches. */
+struct detach_job {
+	struct st_fix *f;
+	int link;
+};
+
+static void *detach_later(void *arg)
+{
+	struct detach_job *j = arg;
+
+	usleep(20000);
+	sops_link_detach(j->f->rt, j->link);
+	return NULL;
+}
+
+TEST(st_link_poll_hup_wakes_waiter)
+{
+	struct pollfd pfd;
+	struct st_fix f;
+	struct detach_job job;
+	pthread_t th;
+	int a, l;
+
+	T_EQ(st_fix_init(&f, false, false), 0);
+	a = ready_map(&f, RET(1));
+	l = sops_link_create(f.rt, a, 0, SOPS_BPF_STRUCT_OPS, NULL);
+	T_ASSERT(a > 0 && l > 0);
+	pfd = (struct pollfd){ .fd = sops_link_poll_fd(f.rt, l), .events = POLLIN };
+	job = (struct detach_job){ &f, l };
+	T_EQ(pthread_create(&th, NULL, detach_later, &job), 0);
+	T_EQ(poll(&pfd, 1, 5000), 1);
+	pthread_join(th, NULL);
+	T_EQ(pfd.revents, POLLHUP);
+	T_EQ(st_call_test_1(&f), -1000); /* unreg ran: the host has no ops */
 	sops_close(f.rt, l);
 	sops_close(f.rt, a);
 	st_fix_fini(&f);

@@ -707,6 +707,8 @@ static bool s15_17(struct env *e, int which, char *msg)
 		CK(epoll_wait(ep, out, 2, 0) == 0, "readable before detach");
 		CK(!(err = sops_link_detach(e->rt, sops_link__fd(l))), "detach: %d", err);
 		CK(epoll_wait(ep, out, 2, 100) == 1, "no event after detach");
+		/* the kernel's link poll mask: EPOLLHUP alone */
+		CK(out[0].events == EPOLLHUP, "events 0x%x after detach, expected EPOLLHUP", out[0].events);
 		CK(epoll_wait(ep, out, 2, 50) == 0, "event reported twice");
 		CK(mstats(e).unreg_cnt == 1, "unreg not called");
 	} else {

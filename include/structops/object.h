@@ -81,6 +81,7 @@ enum sops_map_kind {
 	SOPS_MAP_RODATA,         /* .rodata, .rodata.NAME */
 	SOPS_MAP_BSS,            /* .bss */
 	SOPS_MAP_STRUCT_OPS_VAR, /* a variable in .struct_ops[.link] */
+	SOPS_MAP_KCONFIG,        /* __kconfig externs ("<obj>.kconfig", read-only) */
 };
 
 /* Options of sops_object__open_*(). Zero-initialize, set sz. */
@@ -91,8 +92,19 @@ struct sops_object_open_opts {
 	/* On failure, a NUL-terminated message naming the problem. */
 	char *log_buf;
 	size_t log_size;
+	/*
+	 * Values of __kconfig externs, as libbpf's open option `kconfig`: Kconfig
+	 * lines "CONFIG_NAME=value" (y, n, m; integers, decimal, 0x hex or 0
+	 * octal; "quoted strings"), separated by newlines; other lines and names
+	 * the object does not use are ignored. They take precedence over
+	 * structops' defaults (CONFIG_HZ=1000; LINUX_KERNEL_VERSION from uname,
+	 * LINUX_HAS_BPF_COOKIE and LINUX_HAS_SYSCALL_WRAPPER false, which the
+	 * text cannot change). Parsed at load; the text is copied at open. NULL:
+	 * the defaults only (the system's Kconfig is never read).
+	 */
+	const char *kconfig;
 };
-#define sops_object_open_opts__last_field log_size
+#define sops_object_open_opts__last_field kconfig
 
 /*
  * sops_object__open_file / sops_object__open_mem - parse a BPF ELF object.
@@ -100,8 +112,10 @@ struct sops_object_open_opts {
  * Returns 0 and *@obj, or a negative errno with a message in opts->log_buf:
  * -EINVAL malformed ELF/BTF/relocations (the message names the section and
  * offset), -ENOTSUP (= -EOPNOTSUPP) unsupported features (anonymous struct_ops
- * type, unknown map fields), -ENOMEM, or an open(2) error. open_mem copies
- * @data. Thread-safe (no shared state).
+ * type, unknown map fields, a __kconfig extern of a type other than bool,
+ * char, integer, enum libbpf_tristate or char array), -ENOMEM, or an open(2)
+ * error. open_mem copies @data (and opts->kconfig). Thread-safe (no shared
+ * state).
  */
 SOPS_API int sops_object__open_file(const char *path, const struct sops_object_open_opts *opts,
 				    struct sops_object **obj);
@@ -174,7 +188,10 @@ struct sops_object_load_opts {
  * not found in any BTF), -ENOTSUP (struct_ops member rules), -EINVAL (bad
  * relocation, program reuse, unreferenced struct_ops program, missing
  * host BTF), -ENOENT (a kfunc or extern not found), -EBUSY (loaded already),
- * or a callback's error. Not thread-safe for one object.
+ * or a callback's error. __kconfig externs: -ESRCH for a strong one no value
+ * was given for, -EINVAL for an unparsable line, a value that does not suit
+ * the extern's type or an unknown LINUX_* one, -ERANGE for a number too
+ * large for it. Not thread-safe for one object.
  */
 SOPS_API int sops_object__load(struct sops_object *obj, const struct sops_object_load_opts *opts);
 

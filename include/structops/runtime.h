@@ -33,7 +33,12 @@ extern "C" {
 
 struct btf;
 
-/* Receives trace_printk/snprintf-style output: one formatted message per call. */
+/*
+ * Receives trace_printk/snprintf-style output: one formatted message per call,
+ * exactly as formatted (no newline added). The default sink (stderr) prints
+ * each message as a line, as the kernel's trace_pipe does: it adds a newline
+ * when the message does not end with one.
+ */
 typedef void (*sops_trace_fn)(void *ctx, const char *msg, size_t len);
 
 /* Options for sops_runtime__new(). Zero-initialize, set sz. */
@@ -49,7 +54,7 @@ struct sops_runtime_opts {
 	bool trust_unverified;
 	/* Prefer the JIT for verified (or trusted) programs when available. */
 	bool jit;
-	/* trace_printk output; NULL: stderr. */
+	/* trace_printk output; NULL: stderr, one line per message. */
 	sops_trace_fn trace_fn;
 	void *trace_ctx;
 	/* The host's BTF ("vmlinux" of this process) for kfuncs and struct_ops; may be NULL. */
@@ -94,7 +99,7 @@ SOPS_API void sops_runtime__set_trust_unverified(struct sops_runtime *rt, bool t
 SOPS_API void sops_runtime__set_verifier_strict(struct sops_runtime *rt, bool strict);
 /* Change whether loads prefer the JIT (affects later loads). Thread-safe. */
 SOPS_API void sops_runtime__set_jit(struct sops_runtime *rt, bool jit);
-/* Replace the trace sink (NULL: stderr). Thread-safe; in-flight messages may go either way. */
+/* Replace the trace sink (NULL: stderr, one line per message). Thread-safe; in-flight messages may go either way. */
 SOPS_API void sops_runtime__set_trace_sink(struct sops_runtime *rt, sops_trace_fn fn, void *ctx);
 
 /* What the verifier said about a loaded program (sops_prog_get_verdict). */

@@ -466,10 +466,16 @@ SOPS_API void sops_link__disconnect(struct sops_link *link);
 /* The link's handle (the map's for a non-link map). */
 SOPS_API int sops_link__fd(const struct sops_link *link);
 /*
- * A pollable file descriptor (eventfd) that becomes readable once the link is
- * detached (LINK_DETACH, sops_struct_ops_link__detach, the map being
- * replaced does not count); -EINVAL for non-link maps. Owned by the link: do
- * not close it. Thread-safe.
+ * A pollable file descriptor that reports POLLHUP (EPOLLHUP) once the link is
+ * detached, as the kernel's struct_ops link fd does (LINK_DETACH,
+ * sops_struct_ops_link__detach; the map being replaced does not count), and
+ * no event before. poll() and epoll report the hang-up whatever events were
+ * asked for; it stays reported (level-triggered) and never comes with
+ * POLLIN. Deviation: link handles are not file descriptors, so this is a
+ * separate fd (the read end of a pipe whose write end detach closes; read()
+ * returns 0 after detach, -EAGAIN before), not the link handle itself.
+ * -EINVAL for non-link maps. Owned by the link, valid until the link is
+ * freed: do not close it. Thread-safe.
  */
 SOPS_API int sops_link__poll_fd(const struct sops_link *link);
 /* The same for a raw link handle (LINK_CREATE's result): -EBADF/-EINVAL as fd lookups. */

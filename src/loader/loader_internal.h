@@ -73,9 +73,30 @@ struct obj_extern {
 	bool is_func;
 	bool kconfig;
 	bool weak;
+	int kcfg_idx; /* kconfig: its slot in obj->kcfg */
 	/* resolved at load */
 	int32_t host_id;
 	int16_t btf_slot;
+};
+
+/* What a __kconfig extern's C type takes (libbpf's kinds). */
+enum kcfg_type {
+	KCFG_UNKNOWN,
+	KCFG_CHAR,     /* char, 1-byte integers: a y/n/m letter or a number */
+	KCFG_BOOL,     /* _Bool: y/n, 0/1 */
+	KCFG_INT,      /* integers of 2, 4, 8 bytes (1 is CHAR) */
+	KCFG_TRISTATE, /* enum libbpf_tristate: y/n/m */
+	KCFG_CHAR_ARR, /* char[N]: a quoted string */
+};
+
+/* One extern variable of the .kconfig DATASEC (kconfig.c). */
+struct obj_kcfg {
+	const char *name;
+	const struct btf_type *var;
+	enum kcfg_type type;
+	uint32_t size, align, data_off; /* data_off: in the .kconfig map value */
+	bool is_signed, weak;
+	bool is_set; /* during load */
 };
 
 /* One function in an executable section. */
@@ -166,6 +187,10 @@ struct sops_object {
 	size_t reloc_cnt;
 	struct obj_extern *externs;
 	size_t extern_cnt;
+	struct obj_kcfg *kcfg; /* sorted as laid out in the .kconfig map */
+	size_t kcfg_cnt;
+	int kcfg_map;          /* index of the .kconfig map when kcfg_cnt */
+	char *kconfig;         /* open_opts.kconfig, copied */
 	struct btf_ext_info *ext;
 	bool loaded;
 	struct sops_log log;
@@ -217,6 +242,13 @@ int st_ops_relocs(struct sops_object *obj);
 int st_ops_prepare(struct sops_object *obj);
 void st_ops_fill_handles(struct sops_object *obj);
 void st_ops_free(struct st_ops *st);
+
+/* kconfig.c */
+/* Open: the .kconfig externs, their layout, the .kconfig map. */
+int kconfig_open(struct sops_object *obj);
+/* Load: the values (host text, virtual externs, defaults), strong ones required. */
+int kconfig_resolve(struct sops_object *obj);
+const struct obj_kcfg *kcfg_find(const struct sops_object *obj, const char *name);
 
 /* btf_ext.c */
 struct btf_ext_info;

@@ -51,6 +51,8 @@ void sops_object__close(struct sops_object *obj)
 	free(obj->funcs);
 	free(obj->relocs);
 	free(obj->externs);
+	free(obj->kcfg);
+	free(obj->kconfig);
 	btf_ext_free(obj->ext);
 	if (obj->rt_priv_free)
 		obj->rt_priv_free(obj->rt_priv);
@@ -85,7 +87,7 @@ static int open_steps(struct sops_object *obj)
 	err = btf_ext_open(obj);
 	if (err)
 		return err;
-	err = maps_init_btf(obj) ?: maps_init_data(obj) ?: st_ops_open(obj);
+	err = maps_init_btf(obj) ?: maps_init_data(obj) ?: kconfig_open(obj) ?: st_ops_open(obj);
 	if (err)
 		return err;
 	err = reloc_collect(obj) ?: st_ops_relocs(obj);
@@ -105,6 +107,7 @@ int sops_object__open_mem(const void *data, size_t size, const struct sops_objec
 {
 	struct sops_log log = { OPTS_GET(opts, log_buf, NULL), OPTS_GET(opts, log_size, 0), 0 };
 	const char *name = OPTS_GET(opts, object_name, NULL);
+	const char *kconfig = OPTS_GET(opts, kconfig, NULL);
 	struct sops_object *obj;
 	int err;
 
@@ -119,7 +122,8 @@ int sops_object__open_mem(const void *data, size_t size, const struct sops_objec
 	obj->image = malloc(size);
 	obj->name = strdup(name ? name : "obj");
 	obj->license = strdup("");
-	if (!obj->image || !obj->name || !obj->license) {
+	obj->kconfig = kconfig ? strdup(kconfig) : NULL;
+	if (!obj->image || !obj->name || !obj->license || (kconfig && !obj->kconfig)) {
 		err = log_err(&obj->log, -ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -160,6 +164,7 @@ int sops_object__open_file(const char *path, const struct sops_object_open_opts 
 		o.object_name = OPTS_GET(opts, object_name, NULL) ?: name;
 		o.log_buf = log.buf;
 		o.log_size = log.size;
+		o.kconfig = OPTS_GET(opts, kconfig, NULL);
 		err = sops_object__open_mem(buf, size, &o, obj);
 		/* open_mem wrote its message into the same buffer: say which file */
 		log.written = err && log.buf && log.size && log.buf[0];
@@ -183,7 +188,7 @@ static int load_steps(struct sops_object *obj, const struct sops_object_load_opt
 			    o ? o->module_btf_cnt : 0);
 	if (err)
 		return err;
-	err = externs_resolve(obj);
+	err = kconfig_resolve(obj) ?: externs_resolve(obj);
 	if (err)
 		return err;
 	for (size_t i = 0; i < obj->prog_cnt; i++) {
@@ -383,7 +388,8 @@ int sops_map__set_initial_value(struct sops_map *m, const void *data, size_t siz
 
 	if (m->obj->loaded)
 		return -EBUSY;
-	if (!m->data || !data)
+	/* as libbpf: .kconfig values come from load, not from the caller */
+	if (!m->data || !data || m->kind == SOPS_MAP_KCONFIG)
 		return -EINVAL;
 	have = m->st ? m->st->local_size : m->value_size;
 	if (size != have)

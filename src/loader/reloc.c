@@ -55,10 +55,20 @@ static int find_extern_btf(struct sops_object *obj, const char *name, struct obj
 				continue;
 			ext->is_func = btf_is_func(v);
 			ext->kconfig = !strcmp(sec, ".kconfig");
+			if (ext->kconfig) {
+				const struct obj_kcfg *k = kcfg_find(obj, name);
+
+				/* kconfig_open refused what it could not lay out */
+				if (!k)
+					return log_err(&obj->log, -EINVAL, "extern '%s' is not in the .kconfig map",
+						       name);
+				ext->kcfg_idx = (int)(k - obj->kcfg);
+			}
 			return 0;
 		}
 	}
-	return log_err(&obj->log, -EINVAL, "extern '%s' has no BTF (declare it __ksym, compile with -g)",
+	return log_err(&obj->log, -EINVAL,
+		       "failed to find BTF for extern '%s' (declare it __ksym or __kconfig, compile with -g)",
 		       name);
 }
 
@@ -265,9 +275,7 @@ int externs_resolve(struct sops_object *obj)
 		int slot, id;
 
 		if (e->kconfig)
-			return log_err(&obj->log, -EOPNOTSUPP,
-				       "__kconfig extern '%s' is not supported: structops runs no kernel, so there is no kernel config to read; use a .rodata constant set before load",
-				       e->name);
+			continue; /* a value in the .kconfig map (kconfig_resolve) */
 		snprintf(name, sizeof(name), "%.*s", (int)core_essential_len(e->name), e->name);
 		id = find_host_type(obj, name, e->is_func ? BTF_KIND_FUNC : BTF_KIND_VAR, &btf, &slot);
 		if (id < 0 && e->weak) {
@@ -354,6 +362,21 @@ static bool use_handles(const struct sops_object *obj)
 	return obj->lopts && obj->lopts->ops && obj->lopts->ops->create_map;
 }
 
+/* An lddw of a __kconfig extern: the address of its slot in the .kconfig map, as global data. */
+static int apply_kconfig(struct sops_object *obj, struct sops_program *prog, struct sops_insn *insn,
+			 const struct obj_kcfg *k)
+{
+	struct sops_map *map = obj->maps[obj->kcfg_map];
+
+	if (!map->autocreate)
+		return log_err(&obj->log, -EINVAL, "program '%s': map '%s' is used but not created (autocreate is off)",
+			       prog->name, map->name);
+	insn[1].imm = insn[0].imm + (int32_t)k->data_off;
+	insn->src_reg = use_handles(obj) ? SOPS_LD_IMM64_MAP_VALUE : SOPS_LD_IMM64_MAP_IDX_VALUE;
+	insn->imm = use_handles(obj) ? map->handle : map->idx;
+	return 0;
+}
+
 static int apply(struct sops_object *obj, struct sops_program *prog, struct link *l, uint32_t pos,
 		 const struct seg *sg)
 {
@@ -422,6 +445,8 @@ static int apply(struct sops_object *obj, struct sops_program *prog, struct link
 		insn->off = obj->externs[r->ext_idx].btf_slot;
 		return 0;
 	case RELO_EXTERN_VAR:
+		if (obj->externs[r->ext_idx].kconfig)
+			return apply_kconfig(obj, prog, insn, &obj->kcfg[obj->externs[r->ext_idx].kcfg_idx]);
 		insn->src_reg = SOPS_LD_IMM64_BTF_ID;
 		insn->imm = obj->externs[r->ext_idx].host_id;
 		insn[1].imm = obj->externs[r->ext_idx].btf_slot;

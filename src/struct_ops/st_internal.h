@@ -14,8 +14,8 @@
  *                   argument annotations), so no BTF walk happens afterwards.
  *   struct st_map   a STRUCT_OPS map: uvalue, kvalue (kdata inside), the
  *                   programs and thunks of the function slots, state.
- *   struct st_link  a struct_ops link: the current map (RCU pointer) and an
- *                   eventfd signalled on detach.
+ *   struct st_link  a struct_ops link: the current map (RCU pointer) and a
+ *                   pipe whose read end reports POLLHUP once detached.
  *
  * Lifetimes: owners and descs live until the runtime is freed (module owners
  * are marked gone at unload). Maps hold their module (struct sops_module
@@ -154,7 +154,8 @@ struct st_prog_info {
 struct st_link {
 	struct rt_link link;
 	struct st_map *_Atomic map; /* held; NULL once detached */
-	int efd;                    /* eventfd, readable once detached */
+	int poll_rfd;               /* read end of a pipe: the poll fd, POLLHUP once detached */
+	_Atomic int hup_wfd;        /* its write end, closed by detach (-1 then) */
 };
 
 /* st_registry.c */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * st_link.c - struct_ops links: LINK_CREATE (spec 2.5), LINK_UPDATE (2.6),
- * LINK_DETACH (2.7), release (2.8), link info and the detach eventfd.
+ * LINK_DETACH (2.7), release (2.8), link info and the poll fd that reports
+ * POLLHUP on detach.
  *
  * A link owns one reference on its current map (and one count of the map's
  * runtime-held references). Create, update and detach serialize on the
@@ -14,10 +15,16 @@
  * Release (last reference) runs unreg without the mutex, as the kernel's
  * dealloc; in structops it happens in the RCU callback thread once the last
  * handle and in-flight command reference are gone.
+ *
+ * Pollers: the kernel's link file reports EPOLLHUP (only) once detached.
+ * Handles are not files, so each link owns a pipe: the read end is its poll
+ * fd, and detach closes the write end, which makes poll/epoll report
+ * POLLHUP/EPOLLHUP on the read end from then on (never POLLIN: nothing is
+ * ever written).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "st_internal.h"
@@ -32,13 +39,13 @@ static struct sops_struct_ops_link *pub(struct st_link *l)
 	return (struct sops_struct_ops_link *)l;
 }
 
+/* Hang up on pollers: the write end closes, once (detach runs unreg once). */
 static void signal_detach(struct st_link *l)
 {
-	uint64_t one = 1;
+	int w = atomic_exchange(&l->hup_wfd, -1);
 
-	if (l->efd >= 0 && write(l->efd, &one, sizeof(one)) < 0) {
-		/* the counter cannot overflow with one write per detach */
-	}
+	if (w >= 0)
+		close(w);
 }
 
 /* Take the map away from @l (unreg); the caller drops the reference returned (NULL: detached). */
@@ -60,8 +67,9 @@ static void st_link_dealloc(struct rt_link *link)
 
 	if (m)
 		st_map_put_kref(m);
-	if (l->efd >= 0)
-		close(l->efd);
+	signal_detach(l);
+	if (l->poll_rfd >= 0)
+		close(l->poll_rfd);
 	free(l);
 }
 
@@ -145,6 +153,18 @@ static const struct rt_link_ops st_link_ops = {
 	.fill_info = st_link_fill_info,
 };
 
+/* The link's poll pipe; non-blocking so a reader of the poll fd never hangs. */
+static int link_pipe(struct st_link *l)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK))
+		return -errno;
+	l->poll_rfd = p[0];
+	atomic_init(&l->hup_wfd, p[1]);
+	return 0;
+}
+
 int st_link_create(struct sops_runtime *rt, const union sops_bpf_attr *attr)
 {
 	struct st_rt *st = st_of(rt);
@@ -168,9 +188,8 @@ int st_link_create(struct sops_runtime *rt, const union sops_bpf_attr *attr)
 		rt_obj_put(o);
 		return -ENOMEM;
 	}
-	l->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (l->efd < 0) {
-		err = -errno;
+	err = link_pipe(l);
+	if (err) {
 		free(l);
 		rt_obj_put(o);
 		return err;
@@ -178,7 +197,8 @@ int st_link_create(struct sops_runtime *rt, const union sops_bpf_attr *attr)
 	err = rt_link_init(rt, &l->link, &st_link_ops, SOPS_BPF_LINK_TYPE_STRUCT_OPS,
 			   attr->link_create.attach_type, NULL);
 	if (err) {
-		close(l->efd);
+		close(l->poll_rfd);
+		close(l->hup_wfd);
 		free(l);
 		rt_obj_put(o);
 		return err;
@@ -227,7 +247,7 @@ int sops_link_poll_fd(struct sops_runtime *rt, int link_fd)
 	l = st_link_from_handle(rt, link_fd, &err);
 	if (!l)
 		return err;
-	efd = l->efd;
+	efd = l->poll_rfd;
 	rt_obj_put(&l->link.obj);
 	return efd;
 }

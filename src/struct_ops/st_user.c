@@ -184,8 +184,8 @@ static int create_map(void *ctx, struct sops_map *m)
 			return err;
 		}
 	}
-	/* As libbpf: .rodata is frozen once written, so the verifier may read it as constants. */
-	if (sops_map__kind(m) == SOPS_MAP_RODATA) {
+	/* As libbpf: .rodata and .kconfig are frozen once written, so the verifier may read them as constants. */
+	if (sops_map__kind(m) == SOPS_MAP_RODATA || sops_map__kind(m) == SOPS_MAP_KCONFIG) {
 		err = sops_map_freeze(s->rt, fd);
 		if (err) {
 			sops_close(s->rt, fd);
