@@ -287,6 +287,36 @@ SOPS_API int sops_runtime__register_struct_ops(struct sops_runtime *rt,
 					       const struct sops_struct_ops *st_ops,
 					       const struct btf *btf);
 
+/* Options of sops_runtime__register_struct_ops_opts(). Zero-initialize, set sz. */
+struct sops_struct_ops_reg_opts {
+	size_t sz;
+	/* As @btf of sops_runtime__register_struct_ops(); NULL: the owner's. */
+	const struct btf *btf;
+	/*
+	 * On failure, one message naming the type, the failing check and, where
+	 * one is at fault, the member, the stub and its parameter, e.g.
+	 * "struct_ops cache_ops: member 'pick': stub 'cache_ops__pick'
+	 * parameter 0 'c__arena__nullable': unknown annotation suffix ...".
+	 * A module's registration from its init without a log of its own
+	 * writes into the module load's log (sops_module_load_opts.log_buf).
+	 */
+	char *log_buf;
+	size_t log_size;
+};
+#define sops_struct_ops_reg_opts__last_field log_size
+
+/*
+ * sops_runtime__register_struct_ops_opts - sops_runtime__register_struct_ops()
+ * with options (@opts may be NULL); the same checks and errnos, plus a stub
+ * parameter whose name carries an annotation suffix other than `__nullable`
+ * and `__ref` (anything from the first "__" after the name, such as a newer
+ * kernel's `__arena__nullable`) -> -EINVAL, and -EINVAL for opts with unknown
+ * fields set. Thread-safe.
+ */
+SOPS_API int sops_runtime__register_struct_ops_opts(struct sops_runtime *rt,
+						    const struct sops_struct_ops *st_ops,
+						    const struct sops_struct_ops_reg_opts *opts);
+
 /*
  * sops_runtime__host_btf_fd - a new handle on the runtime's BTF object of
  * the host ("vmlinux" of this process: the host BTF plus synthesized value
@@ -385,8 +415,15 @@ struct sops_module_load_opts {
 	bool btf_standalone;
 	/* Given to the module: sops_module__ctx(). */
 	void *ctx;
+	/*
+	 * On failure, one message: the dlopen error, the missing entry point,
+	 * the BTF loader's message, or the error of init, including that of a
+	 * registration init made without a log of its own.
+	 */
+	char *log_buf;
+	size_t log_size;
 };
-#define sops_module_load_opts__last_field ctx
+#define sops_module_load_opts__last_field log_size
 
 /*
  * sops_runtime__load_module - dlopen @path, load its BTF, publish it as a BTF
