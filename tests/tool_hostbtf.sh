@@ -101,4 +101,9 @@ if [ -f "$build/tests/st/bpf_testmod.btf" ]; then
 else
 	ko "split BTF without --base" "$build/tests/st/bpf_testmod.btf not built"
 fi
+# host-btf.sh refuses a binary without DWARF, saying so.
+printf 'int nog;\n' >"$tmp/nog.c"
+cc -c "$tmp/nog.c" -o "$tmp/nog.o"
+check_out "host-btf.sh without -g" "has no DWARF (.debug_info): build it with -g" \
+	sh scripts/host-btf.sh "$tmp/nog.o" "$tmp/nog.btf"
 summary

@@ -42,4 +42,10 @@ fi
 [ $? -eq 1 ] && grep -q "ratelimit: $dir/ratelimit.btf: " "$tmp/bad" && ok "a non-object policy fails loudly" \
 	|| ko "a non-object policy fails loudly" "$(cat "$tmp/bad")"
 check_out "usage" "usage:" "$dir/ratelimit"
+# The guide in docs/struct_ops.md quotes the example: every quoted C line must be in its sources.
+missing=$(awk '/^## Expose your ops table/{g=1} /^More for host authors/{g=0} g && /```c/{c=1; next} g && /```/{c=0} g && c' \
+	docs/struct_ops.md | sed 's/^   //' | grep -v '^\s*\.\.\.\s*$' | grep -v '^\s*$' | while IFS= read -r line; do
+	grep -qF -- "$line" examples/ratelimit/*.c examples/ratelimit/*.h || printf '%s\n' "$line"
+done)
+[ -z "$missing" ] && ok "the guide quotes the example" || ko "the guide quotes the example" "not in examples/ratelimit: $missing"
 summary
