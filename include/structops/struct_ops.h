@@ -237,7 +237,8 @@ SOPS_API uint32_t sops_prog_attach_btf_id(const struct sops_prog *prog);
  *	cannot be implemented by BPF. Registration fails (EINVAL) without it.
  *	Stub parameters named with the suffix `__nullable` (pointer may be NULL)
  *	or `__ref` (a referenced pointer the program must release or return)
- *	annotate the member's arguments: the stub's name comes from dladdr()
+ *	annotate the member's arguments (any other suffix after "__" fails the
+ *	registration, see sops_runtime__register_struct_ops_opts): the stub's name comes from dladdr()
  *	(export it: -rdynamic for executables) or, failing that, the
  *	convention `<name>__<member>`; its FUNC must be in the same BTF.
  * @owner: the module that registers the type (from its init entry point),
@@ -276,8 +277,9 @@ struct sops_struct_ops {
  * struct <name> } -> -EINVAL; an anonymous or bitfield member, a member
  * returning a pointer to a non-struct -> -EOPNOTSUPP; a member whose calling
  * convention is not supported -> -EINVAL; a stub FUNC not found -> -ENOENT;
- * stub/member argument count differs, or a __nullable/__ref parameter that is
- * not a pointer to a struct of the member's type -> -EINVAL; init() failing ->
+ * stub/member argument count differs, a __nullable/__ref parameter that is
+ * not a pointer to a struct of the member's type, or a stub parameter with an
+ * unknown annotation suffix -> -EINVAL; init() failing ->
  * -EINVAL; -ENOMEM. On failure nothing is registered. Types are never
  * unregistered (a module's go away with its BTF).
  *
