@@ -4,7 +4,8 @@
 #   make check      build and run every test          (make check-asan: same under ASan+UBSan)
 #   make demo       the main job
 #   make bench      the benchmark suite (run it on an idle machine)
-#   make install    headers, libraries, tool, pkg-config file (PREFIX=/usr/local, DESTDIR=)
+#   make install    headers, libraries, tool, pkg-config file, share/structops/host-btf.sh
+#                   (PREFIX=/usr/local, DESTDIR=)
 #
 # Plain make on purpose: one file, no generator, easy to embed or to copy the
 # source list from. Objects and binaries go to $(BUILD) (default build/).
@@ -90,11 +91,14 @@ install: all
 	ln -sf libstructops.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libstructops.so.0
 	ln -sf libstructops.so.0 $(DESTDIR)$(PREFIX)/lib/libstructops.so
 	install -m 755 $(TOOL) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/structops
+	install -m 755 scripts/host-btf.sh $(DESTDIR)$(PREFIX)/share/structops/host-btf.sh
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' structops.pc.in \
 		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/structops.pc
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/structops
+	rm -rf $(DESTDIR)$(PREFIX)/share/structops
 	rm -f $(DESTDIR)$(PREFIX)/lib/libstructops.* $(DESTDIR)$(PREFIX)/bin/structops \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/structops.pc
 

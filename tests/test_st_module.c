@@ -186,3 +186,71 @@ TEST(st_module_load_pin_unload)
 	T_EQ(ctx.exits, 2);
 	unlink(btf_path);
 }
+
+/* Write BTF without struct mod_ops (standalone) to a temporary file. */
+static int write_empty_btf(char *path, size_t size)
+{
+	struct btf *b = btf__new_empty();
+	const void *raw;
+	uint32_t len;
+	int fd, err = 0;
+
+	btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	raw = btf__raw_data(b, &len);
+	snprintf(path, size, "/tmp/st_mod_nobtf.XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, raw, len) != (ssize_t)len)
+		err = -1;
+	if (fd >= 0)
+		close(fd);
+	btf__free(b);
+	return err;
+}
+
+/* Module loads that fail say why, down to the registration init made. */
+TEST(st_module_load_messages)
+{
+	char so[PATH_MAX], empty[64], good[64], log[512];
+	struct st_mod_ctx ctx = { 0 };
+	struct sops_module_load_opts mo = { .sz = sizeof(mo), .btf_standalone = true, .ctx = &ctx,
+					    .log_buf = log, .log_size = sizeof(log) };
+	struct sops_runtime *rt;
+	struct sops_module *mod = NULL;
+
+	if (mod_path(so, sizeof(so)))
+		T_SKIP("st_mod.so not built");
+	T_EQ(write_empty_btf(empty, sizeof(empty)), 0);
+	T_EQ(write_mod_btf(good, sizeof(good)), 0);
+	T_EQ(sops_runtime__new(NULL, &rt), 0);
+	/* The module's registration fails in its init: the load's log has the registration's message. */
+	mo.btf_path = empty;
+	T_EQ(sops_runtime__load_module(rt, so, &mo, &mod), -EINVAL);
+	if (!strstr(log, "module st_mod: struct_ops mod_ops: no struct mod_ops in the module's BTF"))
+		T_FAIL("message: %s", log);
+	T_EQ(ctx.inits, 1);
+	/* Not a shared object: dlopen's reason. */
+	log[0] = '\0';
+	mo.btf_path = good;
+	T_EQ(sops_runtime__load_module(rt, good, &mo, &mod), -EINVAL);
+	if (!strstr(log, "dlopen: "))
+		T_FAIL("message: %s", log);
+	/* No file; no usable BTF. */
+	log[0] = '\0';
+	T_EQ(sops_runtime__load_module(rt, "/nonexistent/m.so", &mo, &mod), -ENOENT);
+	if (!strstr(log, "module /nonexistent/m.so: No such file"))
+		T_FAIL("message: %s", log);
+	log[0] = '\0';
+	mo.btf_path = so; /* st_mod.so has no .BTF */
+	T_ASSERT(sops_runtime__load_module(rt, so, &mo, &mod) < 0);
+	if (!strstr(log, "module st_mod: ") || !strstr(log, "no usable standalone BTF"))
+		T_FAIL("message: %s", log);
+	/* And a good load leaves the log alone. */
+	log[0] = '\0';
+	mo.btf_path = good;
+	T_EQ(sops_runtime__load_module(rt, so, &mo, &mod), 0);
+	T_EQ(log[0], 0);
+	T_EQ(sops_runtime__unload_module(rt, mod), 0);
+	sops_runtime__free(rt);
+	unlink(empty);
+	unlink(good);
+}

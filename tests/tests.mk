@@ -36,8 +36,11 @@ $(LOADER_TEST_DIR)/core_module.o: tests/bpf/core_module.c tests/bpf/host_types.h
 $(CORE_MOD_BTF): $(LOADER_TEST_DIR)/core_module.o $(LOADER_HOST_BTF)
 	$(PAHOLE) --btf_base=$(LOADER_HOST_BTF) --btf_encode_detached=$@ $<
 
+# The kfuncs the loader tests' programs call (the header declares only these).
+LOADER_KFUNCS := sops_test_kfunc,sops_test_kfunc_ctx
+
 $(LOADER_TEST_DIR)/host.h: $(LOADER_HOST_BTF) $(TOOL)
-	$(TOOL) btf dump --format c $< > $@.tmp && mv $@.tmp $@
+	$(TOOL) btf dump --format c $< --kfuncs $(LOADER_KFUNCS) > $@.tmp && mv $@.tmp $@
 
 $(LOADER_TEST_DIR)/%.v3.o: tests/bpf/%.bpf.c $(LOADER_TEST_DIR)/host.h
 	$(BPF_CLANG) $(BPF_TEST_CFLAGS) -mcpu=v3 -c $< -o $@
@@ -104,8 +107,13 @@ $(ST_DIR)/st_host_btf.o: tests/testmod/st_host.c tests/testmod/st_host.h tests/t
 $(ST_HOST_BTF): $(ST_DIR)/st_host_btf.o
 	$(PAHOLE) --btf_encode_detached=$@ $<
 
+# The kfuncs st_host.c registers (st_host_setup), the only functions the header declares.
+ST_HOST_KFUNCS := bpf_task_acquire,bpf_task_release,bpf_cgroup_acquire,bpf_cgroup_release,\
+	bpf_dummy_sleepable_kfunc,tcp_reno_ssthresh,tcp_reno_undo_cwnd,tcp_reno_cong_avoid,\
+	sched_task_acquire,sched_task_release,sched_pick_idle_cpu,sched_clock_sleepable
+
 $(ST_DIR)/st_vmlinux.h: $(ST_HOST_BTF) $(ST_TOOL)
-	$(ST_TOOL) btf dump --format c $< > $@.tmp && mv $@.tmp $@
+	$(ST_TOOL) btf dump --format c $< --kfuncs $(subst $(eval) ,,$(ST_HOST_KFUNCS)) > $@.tmp && mv $@.tmp $@
 
 # A module: cc -g -fPIC -shared, then pahole split BTF on the host's, embedded as .BTF.
 $(ST_DIR)/%.so: tests/testmod/%.c tests/testmod/bpf_testmod.h tests/testmod/st_host.h \
@@ -117,7 +125,8 @@ $(ST_DIR)/%.so: tests/testmod/%.c tests/testmod/bpf_testmod.h tests/testmod/st_h
 	rm -f $@.tmp.so
 
 $(ST_DIR)/st_testmod.h: $(ST_DIR)/bpf_testmod.so $(ST_TOOL)
-	$(ST_TOOL) btf dump --format c $(ST_DIR)/bpf_testmod.btf --base $(ST_HOST_BTF) > $@.tmp && mv $@.tmp $@
+	$(ST_TOOL) btf dump --format c $(ST_DIR)/bpf_testmod.btf --base $(ST_HOST_BTF) \
+		--kfuncs bpf_kfunc_multi_st_ops_test_1_assoc > $@.tmp && mv $@.tmp $@
 
 $(ST_DIR)/%.v3.o: tests/st_bpf/%.bpf.c $(wildcard tests/st_bpf/*.h) $(ST_DIR)/st_vmlinux.h $(ST_DIR)/st_testmod.h
 	$(BPF_CLANG) $(ST_BPF_CFLAGS) -mcpu=v3 -c $< -o $@

@@ -16,7 +16,8 @@ else
 	ko install "$(tail -n 3 "$root/log")"
 fi
 for f in usr/include/structops/vm.h usr/include/structops/asm.h usr/lib/libstructops.a \
-	 usr/lib/libstructops.so usr/lib/pkgconfig/structops.pc usr/bin/structops; do
+	 usr/lib/libstructops.so usr/lib/pkgconfig/structops.pc usr/bin/structops \
+	 usr/share/structops/host-btf.sh; do
 	[ -e "$root/$f" ] && ok "installed $f" || ko "installed $f" "missing"
 done
 
@@ -62,4 +63,14 @@ if cc $san "$root/user.c" -I"$root/usr/include" "$root/usr/lib/libstructops.a" $
 else
 	ko "program against the static library" "$(head -n 3 "$root/cc.log")"
 fi
+# The installed host-btf.sh makes a host's BTF the installed tool can read.
+printf 'struct inst_ops { int (*f)(int x); };\nstruct inst_ops inst_ops_var;\n' >"$root/types.c"
+if cc -g -c "$root/types.c" -o "$root/types.o" 2>"$root/cc.log" &&
+	sh "$root/usr/share/structops/host-btf.sh" "$root/types.o" "$root/types.btf" >"$root/hb.log" 2>&1 &&
+	"$root/usr/bin/structops" btf dump "$root/types.btf" --format c 2>&1 | grep -q "struct inst_ops {"; then
+	ok "installed host-btf.sh"
+else
+	ko "installed host-btf.sh" "$(cat "$root/cc.log" "$root/hb.log" | tail -n 3)"
+fi
+check_out "installed host-btf.sh usage" "usage:" sh "$root/usr/share/structops/host-btf.sh"
 summary

@@ -79,8 +79,8 @@ elif grep -q "not an ELF" "$tmp/err.txt" && [ "$(grep -o "$dir/host.btf" "$tmp/e
 else
 	ko "object show rejects non-objects" "$(cat "$tmp/err.txt")"
 fi
-"$tool" btf dump "$dir/host.btf" --format c >"$tmp/host.h" 2>&1
-if grep -q "struct sops_test_ops {" "$tmp/host.h" && grep -q "__ksym;" "$tmp/host.h"; then
+"$tool" btf dump "$dir/host.btf" --format c --kfuncs sops_test_kfunc >"$tmp/host.h" 2>&1
+if grep -q "struct sops_test_ops {" "$tmp/host.h" && grep -q "sops_test_kfunc(u64 a, u64 b) __weak __ksym;" "$tmp/host.h"; then
 	ok "btf dump --format c"
 else
 	ko "btf dump --format c" "$(head -c 300 "$tmp/host.h")"

@@ -109,6 +109,34 @@ enum sops_btf_dump_format {
  */
 SOPS_API int sops_btf__dump(const struct sops_btf *btf, enum sops_btf_dump_format format, FILE *out);
 
+/* Options of sops_btf__dump_opts(). Zero-initialize, set sz. */
+struct sops_btf_dump_opts {
+	size_t sz;
+	enum sops_btf_dump_format format;
+	/*
+	 * C format: the functions to declare as `extern ... __weak __ksym`
+	 * kfuncs, by name, NULL-terminated: the ones the host registers with
+	 * sops_runtime__register_kfunc(). Each must be a FUNC of the BTF's own
+	 * types (-ENOENT otherwise). FUNCs carrying a `bpf_kfunc` decl tag are
+	 * declared too. Other functions are not: the header then says how to
+	 * get them. NULL: only the tagged ones. Must be NULL for the raw format.
+	 */
+	const char *const *kfuncs;
+	/* One message naming the problem when the dump fails. */
+	char *log_buf;
+	size_t log_size;
+};
+#define sops_btf_dump_opts__last_field log_size
+
+/*
+ * sops_btf__dump_opts - sops_btf__dump() with options (@opts may be NULL: raw
+ * format). Errors as sops_btf__dump(), plus -ENOENT for a kfunc name that is
+ * not a function of @btf and -EINVAL for kfuncs with the raw format; both
+ * are reported before anything is written. Thread-safe for distinct @out.
+ */
+SOPS_API int sops_btf__dump_opts(const struct sops_btf *btf, FILE *out,
+				 const struct sops_btf_dump_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif

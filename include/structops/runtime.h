@@ -196,12 +196,17 @@ struct sops_kfunc_desc {
 	uint32_t flags;          /* SOPS_KF_* */
 	uint64_t prog_types;     /* SOPS_PROG_TYPE_BIT mask; 0: all */
 	const char *st_ops_name; /* only for struct_ops programs of this type; NULL: any */
+	/* On failure, one message naming the kfunc and the failing check. */
+	char *log_buf;
+	size_t log_size;
 };
-#define sops_kfunc_desc__last_field st_ops_name
+#define sops_kfunc_desc__last_field log_size
 
 /*
  * sops_runtime__register_kfunc - make a kfunc callable by programs loaded later,
- * by (BTF object, btf_id). Returns 0, -EEXIST (same BTF and id), -EINVAL, -ENOMEM.
+ * by (BTF object, btf_id). Returns 0, -EEXIST (same BTF and id), -EINVAL (no
+ * name, fn or btf_id; btf_fd not a BTF handle; unknown fields set), -ENOMEM,
+ * with a message in @desc->log_buf.
  * Thread-safe.
  */
 SOPS_API int sops_runtime__register_kfunc(struct sops_runtime *rt, const struct sops_kfunc_desc *desc);

@@ -237,7 +237,8 @@ SOPS_API uint32_t sops_prog_attach_btf_id(const struct sops_prog *prog);
  *	cannot be implemented by BPF. Registration fails (EINVAL) without it.
  *	Stub parameters named with the suffix `__nullable` (pointer may be NULL)
  *	or `__ref` (a referenced pointer the program must release or return)
- *	annotate the member's arguments: the stub's name comes from dladdr()
+ *	annotate the member's arguments (any other suffix after "__" fails the
+ *	registration, see sops_runtime__register_struct_ops_opts): the stub's name comes from dladdr()
  *	(export it: -rdynamic for executables) or, failing that, the
  *	convention `<name>__<member>`; its FUNC must be in the same BTF.
  * @owner: the module that registers the type (from its init entry point),
@@ -276,8 +277,9 @@ struct sops_struct_ops {
  * struct <name> } -> -EINVAL; an anonymous or bitfield member, a member
  * returning a pointer to a non-struct -> -EOPNOTSUPP; a member whose calling
  * convention is not supported -> -EINVAL; a stub FUNC not found -> -ENOENT;
- * stub/member argument count differs, or a __nullable/__ref parameter that is
- * not a pointer to a struct of the member's type -> -EINVAL; init() failing ->
+ * stub/member argument count differs, a __nullable/__ref parameter that is
+ * not a pointer to a struct of the member's type, or a stub parameter with an
+ * unknown annotation suffix -> -EINVAL; init() failing ->
  * -EINVAL; -ENOMEM. On failure nothing is registered. Types are never
  * unregistered (a module's go away with its BTF).
  *
@@ -286,6 +288,36 @@ struct sops_struct_ops {
 SOPS_API int sops_runtime__register_struct_ops(struct sops_runtime *rt,
 					       const struct sops_struct_ops *st_ops,
 					       const struct btf *btf);
+
+/* Options of sops_runtime__register_struct_ops_opts(). Zero-initialize, set sz. */
+struct sops_struct_ops_reg_opts {
+	size_t sz;
+	/* As @btf of sops_runtime__register_struct_ops(); NULL: the owner's. */
+	const struct btf *btf;
+	/*
+	 * On failure, one message naming the type, the failing check and, where
+	 * one is at fault, the member, the stub and its parameter, e.g.
+	 * "struct_ops cache_ops: member 'pick': stub 'cache_ops__pick'
+	 * parameter 0 'c__arena__nullable': unknown annotation suffix ...".
+	 * A module's registration from its init without a log of its own
+	 * writes into the module load's log (sops_module_load_opts.log_buf).
+	 */
+	char *log_buf;
+	size_t log_size;
+};
+#define sops_struct_ops_reg_opts__last_field log_size
+
+/*
+ * sops_runtime__register_struct_ops_opts - sops_runtime__register_struct_ops()
+ * with options (@opts may be NULL); the same checks and errnos, plus a stub
+ * parameter whose name carries an annotation suffix other than `__nullable`
+ * and `__ref` (anything from the first "__" after the name, such as a newer
+ * kernel's `__arena__nullable`) -> -EINVAL, and -EINVAL for opts with unknown
+ * fields set. Thread-safe.
+ */
+SOPS_API int sops_runtime__register_struct_ops_opts(struct sops_runtime *rt,
+						    const struct sops_struct_ops *st_ops,
+						    const struct sops_struct_ops_reg_opts *opts);
 
 /*
  * sops_runtime__host_btf_fd - a new handle on the runtime's BTF object of
@@ -385,8 +417,15 @@ struct sops_module_load_opts {
 	bool btf_standalone;
 	/* Given to the module: sops_module__ctx(). */
 	void *ctx;
+	/*
+	 * On failure, one message: the dlopen error, the missing entry point,
+	 * the BTF loader's message, or the error of init, including that of a
+	 * registration init made without a log of its own.
+	 */
+	char *log_buf;
+	size_t log_size;
 };
-#define sops_module_load_opts__last_field ctx
+#define sops_module_load_opts__last_field log_size
 
 /*
  * sops_runtime__load_module - dlopen @path, load its BTF, publish it as a BTF

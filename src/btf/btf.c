@@ -86,19 +86,52 @@ struct vctx {
 	struct sops_log *log;
 };
 
-static int check_ref(struct vctx *v, __u32 id, __u32 ref, bool void_ok)
+/* "[id] KIND 'name'" of type @id, for messages: an id alone says nothing to a host author. */
+static const char *type_desc(const struct btf *btf, __u32 id, char *buf, size_t size)
 {
-	if (ref >= v->cnt || (!ref && !void_ok))
-		return log_err(v->log, -EINVAL, "BTF type [%u] refers to type id %u, which %s", id,
-			       ref, ref ? "does not exist" : "is void where a type is required");
-	return 0;
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	snprintf(buf, size, "[%u] %s '%s'", id, t ? btf_kind_str(t) : "?", btf_name(btf, t));
+	return buf;
+}
+
+/* @what names the referring part of type @id ("member 'x'", "parameter 2"), or NULL. */
+static int check_ref(struct vctx *v, __u32 id, __u32 ref, bool void_ok, const char *what)
+{
+	char d[160];
+
+	if (ref < v->cnt && (ref || void_ok))
+		return 0;
+	type_desc(v->btf, id, d, sizeof(d));
+	if (ref)
+		return log_err(v->log, -EINVAL, "BTF type %s%s%s refers to type id %u, which does not exist",
+			       d, what ? " " : "", what ? what : "", ref);
+	return log_err(v->log, -EINVAL,
+		       "BTF type %s%s%s refers to type id 0, which is void where a type is required "
+		       "(pahole writes 0 for types it cannot encode, such as C11 _Atomic ones)",
+		       d, what ? " " : "", what ? what : "");
+}
+
+/* A member's type must be a data type (the kernel refuses functions, variables, sections, tags). */
+static int check_member_kind(struct vctx *v, __u32 id, __u32 ref, const char *what)
+{
+	const struct btf_type *t = btf__type_by_id(v->btf, ref);
+	char d[160], r[160];
+
+	if (!t || !(btf_is_func(t) || btf_is_func_proto(t) || btf_is_var(t) || btf_is_datasec(t) ||
+		    btf_is_decl_tag(t)))
+		return 0;
+	return log_err(v->log, -EINVAL, "BTF type %s %s has type %s, which is not a data type",
+		       type_desc(v->btf, id, d, sizeof(d)), what, type_desc(v->btf, ref, r, sizeof(r)));
 }
 
 static int check_name(struct vctx *v, __u32 id, __u32 off)
 {
+	const struct btf_type *t = btf__type_by_id(v->btf, id);
+
 	if (!btf__name_by_offset(v->btf, off))
-		return log_err(v->log, -EINVAL, "BTF type [%u]: name offset %u is outside the strings",
-			       id, off);
+		return log_err(v->log, -EINVAL, "BTF type [%u] %s: name offset %u is outside the strings",
+			       id, btf_kind_str(t), off);
 	return 0;
 }
 
@@ -121,21 +154,27 @@ static int validate_type(struct vctx *v, __u32 id, const struct btf_type *t)
 	case BTF_KIND_RESTRICT:
 	case BTF_KIND_TYPEDEF:
 	case BTF_KIND_TYPE_TAG:
-		return check_ref(v, id, t->type, true);
+		return check_ref(v, id, t->type, true, NULL);
 	case BTF_KIND_FUNC:
 	case BTF_KIND_VAR:
 	case BTF_KIND_DECL_TAG:
-		return check_ref(v, id, t->type, false);
+		return check_ref(v, id, t->type, false, NULL);
 	case BTF_KIND_ARRAY:
-		return check_ref(v, id, btf_array(t)->type, false) ?:
-		       check_ref(v, id, btf_array(t)->index_type, false);
+		return check_ref(v, id, btf_array(t)->type, false, "(element type)") ?:
+		       check_ref(v, id, btf_array(t)->index_type, false, "(index type)");
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
 		for (__u16 i = 0; i < vlen; i++) {
 			const struct btf_member *m = btf_members(t) + i;
+			char what[96];
 
-			err = check_name(v, id, m->name_off) ?: check_ref(v, id, m->type, false);
+			err = check_name(v, id, m->name_off);
 			if (err)
+				return err;
+			snprintf(what, sizeof(what), "member '%s'", btf__name_by_offset(v->btf, m->name_off));
+			if ((err = check_ref(v, id, m->type, false, what)))
+				return err;
+			if ((err = check_member_kind(v, id, m->type, what)))
 				return err;
 		}
 		return 0;
@@ -150,25 +189,28 @@ static int validate_type(struct vctx *v, __u32 id, const struct btf_type *t)
 				return err;
 		return 0;
 	case BTF_KIND_FUNC_PROTO:
-		if ((err = check_ref(v, id, t->type, true)))
+		if ((err = check_ref(v, id, t->type, true, "(return type)")))
 			return err;
 		for (__u16 i = 0; i < vlen; i++) {
 			const struct btf_param *p = btf_params(t) + i;
+			char what[32];
 
 			/* type 0 is the "..." of a variadic prototype, last only */
+			snprintf(what, sizeof(what), "parameter %u", i);
 			err = check_name(v, id, p->name_off) ?:
-			      check_ref(v, id, p->type, i == vlen - 1);
+			      check_ref(v, id, p->type, i == vlen - 1, what);
 			if (err)
 				return err;
 		}
 		return 0;
 	case BTF_KIND_DATASEC:
 		for (__u16 i = 0; i < vlen; i++)
-			if ((err = check_ref(v, id, btf_var_secinfos(t)[i].type, false)))
+			if ((err = check_ref(v, id, btf_var_secinfos(t)[i].type, false, "(variable)")))
 				return err;
 		return 0;
 	default:
-		return log_err(v->log, -EINVAL, "BTF type [%u] has unknown kind %u", id, btf_kind(t));
+		return log_err(v->log, -EINVAL, "BTF type [%u] '%s' has unknown kind %u", id,
+			       btf_name(v->btf, t), btf_kind(t));
 	}
 }
 
@@ -240,9 +282,12 @@ static int check_loops(struct vctx *v)
 			if (to < v->start)
 				continue; /* void or a base type: validated with the base */
 			if (color[to - v->start] == 1) {
+				char a[160], b[160];
+
 				err = log_err(v->log, -EINVAL,
-					      "BTF type [%u] contains itself (reference loop through [%u])",
-					      to, f->id);
+					      "BTF type %s contains itself (reference loop through %s)",
+					      type_desc(v->btf, to, a, sizeof(a)),
+					      type_desc(v->btf, f->id, b, sizeof(b)));
 				break;
 			}
 			if (!color[to - v->start]) {
@@ -325,9 +370,11 @@ static int check_depth(struct vctx *v)
 				continue; /* void or a base type: validated with the base */
 			child = 2 * (to - v->start) + (tp || btf_is_ptr(t));
 			if (state[child] == 1) {
+				char a[160], b[160];
+
 				err = log_err(v->log, -EINVAL,
-					      "BTF type [%u] refers to itself through [%u] without a named struct between",
-					      to, id);
+					      "BTF type %s refers to itself through %s without a named struct between",
+					      type_desc(v->btf, to, a, sizeof(a)), type_desc(v->btf, id, b, sizeof(b)));
 			} else if (state[child] == 2) {
 				if (depth[child] + 1 > depth[f->node])
 					depth[f->node] = depth[child] + 1;
@@ -404,6 +451,24 @@ static struct btf *new_split(const void *data, size_t size, struct btf *base)
 	return btf;
 }
 
+/*
+ * Whether raw BTF that failed to parse alone is split BTF: a standalone
+ * BTF's string section starts with the empty string, a split one's does not
+ * (offset 0 is its base's empty string).
+ */
+static bool looks_split(const void *data, size_t size)
+{
+	struct btf_header h;
+
+	if (size < sizeof(h))
+		return false;
+	memcpy(&h, data, sizeof(h));
+	if (h.magic != BTF_MAGIC || h.hdr_len < sizeof(h) || h.hdr_len > size || !h.str_len ||
+	    (uint64_t)h.hdr_len + h.str_off >= size)
+		return false;
+	return ((const char *)data)[h.hdr_len + h.str_off] != '\0';
+}
+
 int btf_parse_raw(const void *data, size_t size, const struct sops_btf *base, struct sops_log *log,
 		  struct sops_btf **out)
 {
@@ -416,9 +481,18 @@ int btf_parse_raw(const void *data, size_t size, const struct sops_btf *base, st
 	btf = base ? new_split(data, size, base->btf) : btf__new(data, size);
 	if (!btf) {
 		err = errno ? -errno : -EINVAL;
+		if (err != -ENOMEM && !base && looks_split(data, size))
+			return log_err(log, -EINVAL,
+				       "split BTF (its strings continue a base BTF's): load it on its base "
+				       "(sops_btf_opts.base; structops btf dump --base HOST_BTF)");
 		return log_err(log, err == -ENOMEM ? err : -EINVAL,
 			       "malformed BTF (%zu bytes): libbpf rejects its header, strings or type records",
 			       size);
+	}
+	err = btf_repair_untyped(btf);
+	if (err < 0) {
+		btf__free(btf);
+		return log_err(log, err, "out of memory repairing BTF");
 	}
 	err = btf_validate(btf, log);
 	if (err) {

@@ -7,7 +7,10 @@
  * emits every type in dependency order, wrapped like bpftool's vmlinux.h (an
  * include guard and preserve_access_index on every record, so programs built
  * against the header get CO-RE relocations), plus extern __ksym declarations
- * for the functions in the BTF, which BPF programs call as kfuncs.
+ * of the functions registered as kfuncs: BTF alone cannot say which host
+ * functions those are, so the caller names them (sops_btf_dump_opts.kfuncs,
+ * `--kfuncs`), and FUNCs with a `bpf_kfunc` decl tag (the kernel's marking)
+ * count too. Other functions are left out.
  *
  * Output is bounded by SOPS_BTF_DUMP_MAX of the input's size. A few bytes of
  * BTF can describe a huge C text: libbpf writes a `long: 64;` line per 8
@@ -26,6 +29,7 @@
 #include <bpf/libbpf_common.h>
 
 #include "btf_internal.h"
+#include "util/opts.h"
 
 static const char *int_enc(const struct btf_type *t)
 {
@@ -291,8 +295,54 @@ static void dump_printf(void *ctx, const char *fmt, va_list args)
 	vfprintf(ctx, fmt, args);
 }
 
-/* extern declarations of the BTF's functions, callable as kfuncs. */
-static int dump_kfuncs(const struct btf *btf, __u32 start, __u32 cnt, struct btf_dump *d, FILE *out)
+/* Whether FUNC @id carries a `bpf_kfunc` decl tag (what the kernel's pahole writes for kfuncs). */
+static bool has_kfunc_tag(const struct btf *btf, __u32 start, __u32 cnt, __u32 id)
+{
+	for (__u32 i = start; i < cnt; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i);
+
+		if (btf_is_decl_tag(t) && t->type == id && btf_decl_tag(t)->component_idx == -1 &&
+		    !strcmp(btf_name(btf, t), "bpf_kfunc"))
+			return true;
+	}
+	return false;
+}
+
+static bool in_list(const char *const *names, const char *name)
+{
+	for (; names && *names; names++)
+		if (!strcmp(*names, name))
+			return true;
+	return false;
+}
+
+/*
+ * Every name of @names must be a FUNC of @btf's own types: a misspelt kfunc
+ * would otherwise vanish from the header and surface as a compile error in
+ * some program far away. Checked before anything is written.
+ */
+static int check_kfunc_names(const struct btf *btf, __u32 start, const char *const *names,
+			     struct sops_log *log)
+{
+	for (; names && *names; names++) {
+		int id = btf__find_by_name_kind(btf, *names, BTF_KIND_FUNC);
+
+		if (id <= 0 || (__u32)id < start)
+			return log_err(log, -ENOENT,
+				       "kfunc '%s' is not a function of this BTF (%s)", *names,
+				       id > 0 ? "it is in the base BTF: dump the base for it"
+					      : "no FUNC of that name; check the name and that the host is built with -g");
+	}
+	return 0;
+}
+
+/*
+ * extern declarations of the functions registered as kfuncs: those named in
+ * @names and those tagged `bpf_kfunc`. Other host functions are not callable
+ * from programs, so declaring them would only invite load failures.
+ */
+static int dump_kfuncs(const struct btf *btf, __u32 start, __u32 cnt, const char *const *names,
+		       struct btf_dump *d, FILE *out)
 {
 	bool any = false;
 
@@ -303,8 +353,10 @@ static int dump_kfuncs(const struct btf *btf, __u32 start, __u32 cnt, struct btf
 
 		if (!btf_is_func(t) || !*o.field_name)
 			continue;
+		if (!in_list(names, o.field_name) && !has_kfunc_tag(btf, start, cnt, id))
+			continue;
 		if (!any)
-			fprintf(out, "\n/* host functions, callable from BPF as kfuncs */\n");
+			fprintf(out, "\n/* kfuncs: host functions registered for BPF programs to call */\n");
 		any = true;
 		fprintf(out, "extern ");
 		err = btf_dump__emit_type_decl(d, t->type, &o);
@@ -312,6 +364,13 @@ static int dump_kfuncs(const struct btf *btf, __u32 start, __u32 cnt, struct btf
 			return err;
 		fprintf(out, " __weak __ksym;\n");
 	}
+	if (!any)
+		fprintf(out,
+			"\n/*\n * No kfunc declarations: none was named and no function carries a\n"
+			" * `bpf_kfunc` decl tag. Name the functions the host registers with\n"
+			" * sops_runtime__register_kfunc(): `structops btf dump --format c --kfuncs\n"
+			" * NAME[,NAME...]` (or --kfuncs @FILE), sops_btf_dump_opts.kfuncs in the API.\n"
+			" */\n");
 	return 0;
 }
 
@@ -341,7 +400,22 @@ static int check_alignments(const struct btf *btf, __u32 cnt)
 	return 0;
 }
 
-static int dump_c(const struct btf *btf, __u32 start, __u32 cnt, size_t limit, FILE *out)
+/* Whether the loader had to give members a stand-in type (btf_repair.c). */
+static bool has_untyped(const struct btf *btf, __u32 cnt)
+{
+	size_t n = strlen(SOPS_BTF_UNTYPED_PREFIX);
+
+	for (__u32 id = 1; id < cnt; id++) {
+		const struct btf_type *t = btf__type_by_id(btf, id);
+
+		if (btf_is_typedef(t) && !strncmp(btf_name(btf, t), SOPS_BTF_UNTYPED_PREFIX, n))
+			return true;
+	}
+	return false;
+}
+
+static int dump_c(const struct btf *btf, __u32 start, __u32 cnt, size_t limit,
+		  const char *const *kfuncs, FILE *out)
 {
 	struct btf_dump *d;
 	uint64_t est;
@@ -367,6 +441,12 @@ static int dump_c(const struct btf *btf, __u32 start, __u32 cnt, size_t limit, F
 		"#endif\n\n"
 		"#ifndef __ksym\n#define __ksym __attribute__((section(\".ksyms\")))\n#endif\n"
 		"#ifndef __weak\n#define __weak __attribute__((weak))\n#endif\n\n");
+	if (has_untyped(btf, cnt))
+		fprintf(out,
+			"/*\n * Members of type " SOPS_BTF_UNTYPED_PREFIX "N had no type in the BTF: pahole\n"
+			" * (1.24) cannot encode C11 _Atomic types. They are N-byte arrays here, so the\n"
+			" * layout is right but the type is lost: declare exposed members with plain\n"
+			" * types and use the __atomic builtins (docs/btf-and-programs.md).\n */\n\n");
 	for (__u32 id = start; id < cnt && !err; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
 
@@ -375,7 +455,7 @@ static int dump_c(const struct btf *btf, __u32 start, __u32 cnt, size_t limit, F
 		err = btf_dump__dump_type(d, id);
 	}
 	if (!err)
-		err = dump_kfuncs(btf, start, cnt, d, out);
+		err = dump_kfuncs(btf, start, cnt, kfuncs, d, out);
 	fprintf(out,
 		"\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n"
 		"#endif /* __STRUCTOPS_HOST_H__ */\n");
@@ -383,37 +463,60 @@ static int dump_c(const struct btf *btf, __u32 start, __u32 cnt, size_t limit, F
 	return err;
 }
 
-static int dump(const struct btf *btf, enum sops_btf_dump_format format, size_t limit, FILE *out)
+static int dump(const struct btf *btf, enum sops_btf_dump_format format, size_t limit,
+		const char *const *kfuncs, FILE *out)
 {
 	__u32 start = btf_first_own_id(btf), cnt = btf__type_cnt(btf);
 
 	if (format == SOPS_BTF_DUMP_C)
-		return dump_c(btf, start, cnt, limit, out);
+		return dump_c(btf, start, cnt, limit, kfuncs, out);
 	for (__u32 id = start; id < cnt && !ferror(out); id++)
 		dump_raw_type(btf, id, btf__type_by_id(btf, id), out);
 	return 0;
 }
 
-int sops_btf__dump(const struct sops_btf *b, enum sops_btf_dump_format format, FILE *out)
+int sops_btf__dump_opts(const struct sops_btf *b, FILE *out, const struct sops_btf_dump_opts *opts)
 {
+	struct sops_log log = { OPTS_GET(opts, log_buf, NULL), OPTS_GET(opts, log_size, 0), 0 };
+	enum sops_btf_dump_format format = OPTS_GET(opts, format, SOPS_BTF_DUMP_RAW);
+	const char *const *kfuncs = OPTS_GET(opts, kfuncs, NULL);
 	const struct btf *btf = b ? b->btf : NULL;
 	cookie_io_functions_t io = { .write = capped_write };
 	struct capped c = { .out = out };
 	FILE *f;
 	int err;
 
+	if (!OPTS_VALID(opts, sops_btf_dump_opts))
+		return log_err(&log, -EINVAL, "invalid options (unknown fields set)");
 	if (!btf || !out || (format != SOPS_BTF_DUMP_C && format != SOPS_BTF_DUMP_RAW))
-		return -EINVAL;
+		return log_err(&log, -EINVAL, "invalid arguments (no BTF, no output or unknown format %d)",
+			       (int)format);
+	if (kfuncs && format != SOPS_BTF_DUMP_C)
+		return log_err(&log, -EINVAL, "kfuncs are declared only in the C format");
+	err = check_kfunc_names(btf, btf_first_own_id(btf), kfuncs, &log);
+	if (err)
+		return err;
 	c.limit = SOPS_BTF_DUMP_MAX(input_size(btf));
 	f = fopencookie(&c, "w", io);
 	if (!f)
-		return -ENOMEM;
-	err = dump(btf, format, c.limit, f);
+		return log_err(&log, -ENOMEM, "out of memory");
+	err = dump(btf, format, c.limit, kfuncs, f);
 	if (fclose(f) && !err)
 		err = c.over ? -E2BIG : -EIO;
 	if (!err && c.over)
 		err = -E2BIG;
 	if (!err && ferror(out))
 		err = -EIO;
+	if (err == -E2BIG)
+		log_err(&log, err, "the dump would exceed its output limit of %zu bytes", c.limit);
+	else if (err)
+		log_err(&log, err, "dump failed");
 	return err;
+}
+
+int sops_btf__dump(const struct sops_btf *b, enum sops_btf_dump_format format, FILE *out)
+{
+	struct sops_btf_dump_opts opts = { .sz = sizeof(opts), .format = format };
+
+	return sops_btf__dump_opts(b, out, &opts);
 }

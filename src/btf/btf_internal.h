@@ -26,6 +26,15 @@ struct sops_btf {
 /* Check @btf's own types (ids from its base's count); see above. 0 or -EINVAL. */
 int btf_validate(const struct btf *btf, struct sops_log *log);
 
+/*
+ * Put back what pahole leaves out of C11 hosts' BTF (btf_repair.c): C11
+ * atomic typedefs of void get their integer types, members of type 0 become
+ * SOPS_BTF_UNTYPED_PREFIX "N" (N-byte arrays). Returns how many were
+ * repaired or -ENOMEM. Run before btf_validate().
+ */
+#define SOPS_BTF_UNTYPED_PREFIX "__sops_untyped_"
+int btf_repair_untyped(struct btf *btf);
+
 /* Wrap an already validated libbpf btf (ownership moves). NULL on -ENOMEM (btf freed). */
 struct sops_btf *btf_wrap(struct btf *btf, const struct sops_btf *base);
 

@@ -29,6 +29,7 @@
 #include "../vm/vm_internal.h"
 
 #include "../runtime/rt_internal.h"
+#include "../util/log.h"
 #include "../util/opts.h"
 
 static char *dup_or_null(const char *s, bool *fail)
@@ -123,26 +124,36 @@ int sops_runtime__register_kfunc(struct sops_runtime *rt, const struct sops_kfun
 	bool fail = false;
 	int err = 0;
 
-	if (!rt || !desc || !OPTS_VALID(desc, sops_kfunc_desc) || !desc->fn || !desc->name ||
-	    !desc->btf_id)
-		return -EINVAL;
+	struct sops_log log = { NULL, 0, 0 };
+
+	if (desc && desc->sz >= offsetofend(struct sops_kfunc_desc, log_size))
+		log = (struct sops_log){ desc->log_buf, desc->log_size, 0 };
+	if (!rt || !desc || !OPTS_VALID(desc, sops_kfunc_desc))
+		return log_err(&log, -EINVAL, "kfunc: invalid arguments (no runtime or desc, or unknown fields set)");
+	if (!desc->name)
+		return log_err(&log, -EINVAL, "kfunc: no name");
+	if (!desc->fn || !desc->btf_id)
+		return log_err(&log, -EINVAL, "kfunc %s: no %s", desc->name,
+			       !desc->fn ? "function (fn)" : "btf_id (the FUNC's id in its BTF)");
 	if (OPTS_GET(desc, btf_fd, 0)) {
 		struct rt_obj *o;
 
 		if (rt_handle_get(rt, desc->btf_fd, SOPS_OBJ_BTF, &o))
-			return -EINVAL;
+			return log_err(&log, -EINVAL, "kfunc %s: btf_fd %d is not a BTF handle of this runtime",
+				       desc->name, desc->btf_fd);
 		btf = caa_container_of(o, struct rt_btf, obj);
 	}
 	pthread_mutex_lock(&rt->reg_lock);
 	for (uint32_t i = 0; i < rt->kfunc_cnt; i++) {
 		if (rt->kfuncs[i].d.btf_id == desc->btf_id && rt->kfuncs[i].btf == btf) {
-			err = -EEXIST;
+			err = log_err(&log, -EEXIST, "kfunc %s: BTF id %u of that BTF is already registered (as %s)",
+				      desc->name, desc->btf_id, rt->kfuncs[i].name);
 			goto out;
 		}
 	}
 	k = realloc(rt->kfuncs, (rt->kfunc_cnt + 1) * sizeof(*k));
 	if (!k) {
-		err = -ENOMEM;
+		err = log_err(&log, -ENOMEM, "kfunc %s: out of memory", desc->name);
 		goto out;
 	}
 	rt->kfuncs = k;
@@ -154,10 +165,12 @@ int sops_runtime__register_kfunc(struct sops_runtime *rt, const struct sops_kfun
 	if (fail) {
 		free(k->name);
 		free(k->st_ops_name);
-		err = -ENOMEM;
+		err = log_err(&log, -ENOMEM, "kfunc %s: out of memory", desc->name);
 		goto out;
 	}
 	k->d.name = k->name;
+	k->d.log_buf = NULL; /* the caller's, valid only during this call */
+	k->d.log_size = 0;
 	k->d.st_ops_name = k->st_ops_name;
 	k->d.flags = implicit_prog_flag(btf ? btf->btf : k->d.btf ? k->d.btf : rt->host_btf, k->d.btf_id,
 					k->d.flags);

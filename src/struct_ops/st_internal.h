@@ -100,6 +100,7 @@ struct sops_module {
 	sops_module_exit_fn exit;
 	long refcnt;             /* maps (and loads in progress) of its types; under st->lock */
 	enum st_mod_state state; /* under st->lock */
+	struct sops_log *load_log; /* while init runs: the load's log, for registrations without one */
 };
 
 struct st_rt {

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../util/log.h"
 #include "../util/opts.h"
 #include "st_internal.h"
 
@@ -59,16 +60,24 @@ static void default_name(const char *path, char *name, size_t size)
 		name[n - 3] = '\0';
 }
 
-static int load_btf(struct st_rt *st, const char *path, bool standalone, struct btf **out)
+static int load_btf(struct st_rt *st, const char *path, bool standalone, struct btf **out,
+		    struct sops_log *log)
 {
 	struct btf *btf;
+	int err;
 
 	if (!standalone && !st->rt->host_btf)
-		return -EINVAL; /* split BTF needs the host's as its base */
+		return log_err(log, -EINVAL,
+			       "%s: split BTF needs the host's as its base, and the runtime has none "
+			       "(sops_runtime_opts.host_btf; or load with btf_standalone)", path);
 	errno = 0;
 	btf = standalone ? btf__parse(path, NULL) : btf__parse_split(path, (struct btf *)st->rt->host_btf);
-	if (!btf)
-		return errno ? -errno : -EINVAL;
+	if (!btf) {
+		err = errno ? -errno : -EINVAL;
+		return log_err(log, err, "%s: no usable %s BTF (%s; make it with scripts/host-btf.sh%s)", path,
+			       standalone ? "standalone" : "split", strerror(-err),
+			       standalone ? "" : " --base HOST.btf");
+	}
 	*out = btf;
 	return 0;
 }
@@ -138,9 +147,19 @@ static void module_release(struct sops_module *mod)
 	free(mod);
 }
 
+/* "module <name>: " in front of the load's message. */
+static void prefix_module(struct sops_log *log, const struct sops_module *mod)
+{
+	char p[sizeof(mod->name) + 8];
+
+	snprintf(p, sizeof(p), "module %s", mod->name);
+	log_prefix(log, p);
+}
+
 int sops_runtime__load_module(struct sops_runtime *rt, const char *path,
 			      const struct sops_module_load_opts *opts, struct sops_module **out)
 {
+	struct sops_log log = { OPTS_GET(opts, log_buf, NULL), OPTS_GET(opts, log_size, 0), 0 };
 	struct st_rt *st = rt ? st_of(rt) : NULL;
 	const char *btf_path = OPTS_GET(opts, btf_path, NULL);
 	sops_module_init_fn init;
@@ -149,31 +168,33 @@ int sops_runtime__load_module(struct sops_runtime *rt, const char *path,
 	int err;
 
 	if (!st || !path || !out || !OPTS_VALID(opts, sops_module_load_opts))
-		return -EINVAL;
+		return log_err(&log, -EINVAL, "module: invalid arguments (no runtime, path or out, or bad opts)");
 	*out = NULL;
 	if (access(path, R_OK))
-		return -errno;
+		return log_err(&log, -errno, "module %s: %s", path, strerror(errno));
 	mod = calloc(1, sizeof(*mod));
 	if (!mod)
-		return -ENOMEM;
+		return log_err(&log, -ENOMEM, "module %s: out of memory", path);
 	mod->st = st;
 	mod->ctx = OPTS_GET(opts, ctx, NULL);
 	if (OPTS_GET(opts, name, NULL))
 		snprintf(mod->name, sizeof(mod->name), "%s", opts->name);
 	else
 		default_name(path, mod->name, sizeof(mod->name));
-	err = load_btf(st, btf_path ? btf_path : path, OPTS_GET(opts, btf_standalone, false), &btf);
+	err = load_btf(st, btf_path ? btf_path : path, OPTS_GET(opts, btf_standalone, false), &btf, &log);
 	if (err)
 		goto fail;
 	mod->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!mod->dl) {
-		err = -EINVAL;
+		const char *why = dlerror();
+
+		err = log_err(&log, -EINVAL, "dlopen: %s", why ? why : "failed");
 		goto fail;
 	}
 	init = (sops_module_init_fn)dlsym(mod->dl, SOPS_MODULE_INIT_SYM);
 	mod->exit = (sops_module_exit_fn)dlsym(mod->dl, SOPS_MODULE_EXIT_SYM);
 	if (!init) {
-		err = -EINVAL;
+		err = log_err(&log, -EINVAL, "no entry point " SOPS_MODULE_INIT_SYM "() exported");
 		goto fail;
 	}
 	pthread_mutex_lock(&st->lock);
@@ -183,16 +204,23 @@ int sops_runtime__load_module(struct sops_runtime *rt, const char *path,
 		btf = NULL; /* the owner's now */
 	}
 	pthread_mutex_unlock(&st->lock);
-	if (err)
-		goto fail;
-	err = init(mod);
 	if (err) {
+		log_err(&log, err, err == -EEXIST ? "a module of this name is loaded" : "out of memory");
+		goto fail;
+	}
+	mod->load_log = &log;
+	err = init(mod);
+	mod->load_log = NULL;
+	if (err) {
+		log_err(&log, err, SOPS_MODULE_INIT_SYM "() failed: %s", strerror(-err));
+		prefix_module(&log, mod);
 		module_release(mod);
 		return err;
 	}
 	*out = mod;
 	return 0;
 fail:
+	prefix_module(&log, mod);
 	if (mod->dl)
 		dlclose(mod->dl);
 	btf__free(btf);

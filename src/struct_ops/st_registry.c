@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "../btf/btf_internal.h"
+#include "../util/log.h"
 #include "../util/opts.h"
 #include "btf_func_model.h"
 #include "st_internal.h"
@@ -192,13 +193,6 @@ static bool is_module_ptr(const struct btf *btf, uint32_t id)
 	return n && (!strcmp(n, "module") || !strcmp(n, "sops_module"));
 }
 
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n > m && !strcmp(s + n - m, suffix);
-}
-
 /* --- value types --- */
 
 static int find_or_add_common(struct btf *ext)
@@ -237,7 +231,7 @@ static int value_type(struct st_owner *o, const char *vname, uint32_t type_id, u
 }
 
 /* Spec 2.10 4f: exactly { common value, struct <name> }; fills the layout fields of @d. */
-static int check_value_type(const struct btf *btf, struct st_desc *d)
+static int check_value_type(const struct btf *btf, struct st_desc *d, struct sops_log *log)
 {
 	const struct btf_type *v = btf__type_by_id(btf, d->value_id), *c;
 	const struct btf_member *m;
@@ -245,28 +239,30 @@ static int check_value_type(const struct btf *btf, struct st_desc *d)
 	const char *cname;
 
 	if (!v || !btf_is_struct(v) || btf_vlen(v) != 2)
-		return -EINVAL;
+		return log_err(log, -EINVAL, "value type is not a struct of 2 members (common, data)");
 	m = btf_members(v);
 	c = btf_skip_mods(btf, m[0].type, &cid);
 	cname = c ? btf__name_by_offset(btf, c->name_off) : NULL;
 	if (!c || !btf_is_struct(c) || !cname || strcmp(cname, COMMON_VALUE_NAME) || c->size != 8 ||
 	    btf_member_bit_offset(v, 0) != 0)
-		return -EINVAL;
+		return log_err(log, -EINVAL,
+			       "value type's first member is not struct " COMMON_VALUE_NAME " (8 bytes at offset 0)");
 	if (!btf_skip_mods(btf, m[1].type, &did) || did != d->type_id || btf_member_bit_offset(v, 1) % 8)
-		return -EINVAL;
+		return log_err(log, -EINVAL, "value type's second member is not the ops struct, byte-aligned");
 	d->data_off = btf_member_bit_offset(v, 1) / 8;
 	d->value_size = v->size;
 	if (d->data_off < 8 || d->data_off + d->data_size > d->value_size)
-		return -EINVAL;
+		return log_err(log, -EINVAL, "value type's data member (offset %u) does not fit its %u bytes",
+			       d->data_off, d->value_size);
 	return 0;
 }
 
 /* Padding of the value type (between/after common and data, and between/after data's members). */
-static int compute_holes(struct st_desc *d)
+static int compute_holes(struct st_desc *d, struct sops_log *log)
 {
 	d->data_holes = malloc(d->value_size);
 	if (!d->data_holes)
-		return -ENOMEM;
+		return log_err(log, -ENOMEM, "out of memory");
 	memset(d->data_holes, 1, d->value_size);
 	memset(d->data_holes, 0, 8);
 	for (uint32_t i = 0; i < d->member_cnt; i++)
@@ -277,17 +273,18 @@ static int compute_holes(struct st_desc *d)
 /* --- members --- */
 
 static const struct btf_type *stub_proto(const struct btf *btf, const struct sops_struct_ops *st_ops,
-					 const char *mname, const void *stub)
+					 const char *mname, const void *stub, char *name, size_t size)
 {
-	char name[SOPS_STRUCT_OPS_NAME_MAX * 2];
 	const struct btf_type *f;
 	Dl_info info;
 	int id = -1;
 
-	if (dladdr(stub, &info) && info.dli_sname && info.dli_saddr == stub)
+	if (dladdr(stub, &info) && info.dli_sname && info.dli_saddr == stub) {
+		snprintf(name, size, "%s", info.dli_sname);
 		id = btf__find_by_name_kind(btf, info.dli_sname, BTF_KIND_FUNC);
+	}
 	if (id <= 0) {
-		snprintf(name, sizeof(name), "%s__%s", st_ops->name, mname);
+		snprintf(name, size, "%s__%s", st_ops->name, mname);
 		id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
 	}
 	if (id <= 0)
@@ -297,33 +294,63 @@ static const struct btf_type *stub_proto(const struct btf *btf, const struct sop
 	return f && btf_is_func_proto(f) ? f : NULL;
 }
 
-/* The kernel's prepare_arg_info: __nullable / __ref stub parameters. */
-static int arg_info(const struct btf *btf, const struct sops_struct_ops *st_ops, struct st_member *sm,
-		    const struct btf_type *proto, const void *stub)
+/*
+ * The annotation suffix of a stub parameter name: from the first "__" after
+ * the name proper ("c__nullable" -> "__nullable"), NULL without one. Leading
+ * underscores belong to the name.
+ */
+static const char *param_suffix(const char *pn)
 {
-	const struct btf_type *sp = stub_proto(btf, st_ops, sm->name, stub);
+	const char *p = pn;
+
+	while (*p == '_')
+		p++;
+	return *p ? strstr(p, "__") : NULL;
+}
+
+/*
+ * The kernel's prepare_arg_info: __nullable / __ref stub parameters. Any
+ * other suffix (a newer kernel's `__arena__nullable`, a typo) is refused by
+ * name: ignoring it would drop a promise the stub's author meant to make.
+ */
+static int arg_info(const struct btf *btf, const struct sops_struct_ops *st_ops, struct st_member *sm,
+		    const struct btf_type *proto, const void *stub, struct sops_log *log)
+{
+	char sname[SOPS_STRUCT_OPS_NAME_MAX * 2];
+	const struct btf_type *sp = stub_proto(btf, st_ops, sm->name, stub, sname, sizeof(sname));
 	const struct btf_param *a, *b;
 
 	if (!sp)
-		return -ENOENT;
+		return log_err(log, -ENOENT,
+			       "no BTF FUNC for its stub (looked for '%s'): name the stub %s__%s, or export "
+			       "it (-rdynamic), and build the BTF from the object that defines it",
+			       sname, st_ops->name, sm->name);
 	if (btf_vlen(sp) != btf_vlen(proto))
-		return -EINVAL;
+		return log_err(log, -EINVAL, "stub '%s' has %u parameters, the member %u", sname,
+			       btf_vlen(sp), btf_vlen(proto));
 	a = btf_params(proto);
 	b = btf_params(sp);
 	for (uint16_t i = 0; i < btf_vlen(sp) && i < FUNC_MODEL_MAX_ARGS; i++) {
 		const char *pn = btf__name_by_offset(btf, b[i].name_off);
+		const char *sfx = pn ? param_suffix(pn) : NULL;
 		uint32_t s1, s2;
 		uint8_t info = 0;
 
-		if (pn && has_suffix(pn, "__nullable"))
-			info = ST_ARG_NULLABLE;
-		else if (pn && has_suffix(pn, "__ref"))
-			info = ST_ARG_REF;
-		if (!info)
+		if (!sfx)
 			continue;
+		if (!strcmp(sfx, "__nullable"))
+			info = ST_ARG_NULLABLE;
+		else if (!strcmp(sfx, "__ref"))
+			info = ST_ARG_REF;
+		else
+			return log_err(log, -EINVAL,
+				       "stub '%s' parameter %u '%s': unknown annotation suffix '%s' "
+				       "(known: __nullable, __ref)", sname, i, pn, sfx);
 		if (!is_ptr_to_struct(btf, b[i].type, &s2) || !is_ptr_to_struct(btf, a[i].type, &s1) ||
 		    s1 != s2)
-			return -EINVAL;
+			return log_err(log, -EINVAL,
+				       "stub '%s' parameter %u '%s': %s needs a pointer to the struct the "
+				       "member's argument %u points to", sname, i, pn, sfx, i);
 		sm->arg_info[i] = info;
 	}
 	return 0;
@@ -336,18 +363,18 @@ static int init_member(const struct btf *btf, struct st_desc *d, uint32_t i, str
 	const struct btf_type *proto, *rt;
 	uint32_t proto_id;
 	const void *stub;
-	int size, err;
+	int size;
 
 	sm->m = m;
 	sm->name = btf__name_by_offset(btf, m->name_off);
 	if (!sm->name || !sm->name[0])
-		return -EOPNOTSUPP;
+		return log_err(log, -EOPNOTSUPP, "member %u is anonymous (not supported)", i);
 	if (btf_member_bitfield_size(d->type, i) || btf_member_bit_offset(d->type, i) % 8)
-		return -EOPNOTSUPP;
+		return log_err(log, -EOPNOTSUPP, "is a bitfield (not supported)");
 	sm->off = btf_member_bit_offset(d->type, i) / 8;
 	size = btf__resolve_size(btf, m->type);
 	if (size < 0)
-		return -EINVAL;
+		return log_err(log, -EINVAL, "its type (BTF id %u) has no size", m->type);
 	sm->size = (uint32_t)size;
 	if (is_module_ptr(btf, m->type)) {
 		sm->kind = ST_MEMBER_MODULE;
@@ -364,44 +391,61 @@ static int init_member(const struct btf *btf, struct st_desc *d, uint32_t i, str
 	if (proto->type) {
 		rt = btf_skip_mods(btf, proto->type, NULL);
 		if (rt && btf_is_ptr(rt) && !is_ptr_to_struct(btf, proto->type, NULL))
-			return -EOPNOTSUPP;
+			return log_err(log, -EOPNOTSUPP, "returns a pointer to a non-struct (not supported)");
 	}
 	if (func_model_from_btf(btf, proto_id, &sm->model, log))
-		return -EINVAL;
-	err = arg_info(btf, d->st_ops, sm, proto, stub);
-	if (err)
+		return log_err(log, -EINVAL, "calling convention not supported");
+	return arg_info(btf, d->st_ops, sm, proto, stub, log) ?: (sm->supported = true, 0);
+}
+
+/* init_member() of every member; a message gets "member 'm': " in front. */
+static int init_members(const struct btf *btf, struct st_desc *d, struct sops_log *log)
+{
+	for (uint32_t i = 0; i < d->member_cnt; i++) {
+		int err = init_member(btf, d, i, log);
+		char what[SOPS_STRUCT_OPS_NAME_MAX + 16];
+
+		if (!err)
+			continue;
+		snprintf(what, sizeof(what), "member '%s'", d->members[i].name ? d->members[i].name : "");
+		log_prefix(log, what);
 		return err;
-	sm->supported = true;
+	}
 	return 0;
 }
 
-static int desc_init(struct st_owner *o, struct st_desc **out, const struct sops_struct_ops *st_ops)
+static int desc_init(struct st_owner *o, struct st_desc **out, const struct sops_struct_ops *st_ops,
+		     struct sops_log *log)
 {
 	char vname[SOPS_STRUCT_OPS_NAME_MAX + 32];
-	struct sops_log log = { 0 };
 	const struct btf_type *t;
 	struct st_desc *d;
 	int id, vid, err;
 
 	if (strlen(st_ops->name) + strlen(SOPS_STRUCT_OPS_VALUE_PREFIX) >= SOPS_STRUCT_OPS_NAME_MAX)
-		return -EINVAL;
+		return log_err(log, -EINVAL, "name is too long (%zu bytes with the value prefix; at most %d)",
+			       strlen(st_ops->name) + strlen(SOPS_STRUCT_OPS_VALUE_PREFIX),
+			       SOPS_STRUCT_OPS_NAME_MAX - 1);
 	if (!st_ops->cfi_stubs)
-		return -EINVAL;
+		return log_err(log, -EINVAL, "no cfi_stubs (one stub per member BPF may implement)");
 	id = btf__find_by_name_kind(o->ext, st_ops->name, BTF_KIND_STRUCT);
 	if (id <= 0)
-		return -EINVAL;
+		return log_err(log, -EINVAL, "no struct %s in the %s BTF (built with -g? typedefs and the "
+			       "struct must be in the objects pahole read)", st_ops->name,
+			       o->mod ? "module's" : "host's");
 	t = btf__type_by_id(o->ext, id);
 	if (btf_vlen(t) > SOPS_STRUCT_OPS_MAX_MEMBERS)
-		return -EINVAL;
+		return log_err(log, -EINVAL, "%u members; at most %d", btf_vlen(t),
+			       SOPS_STRUCT_OPS_MAX_MEMBERS);
 	snprintf(vname, sizeof(vname), SOPS_STRUCT_OPS_VALUE_PREFIX "%s", st_ops->name);
 	vid = value_type(o, vname, (uint32_t)id, t->size);
 	if (vid < 0)
-		return vid == -ENOMEM ? -ENOMEM : -EINVAL;
+		return log_err(log, vid == -ENOMEM ? -ENOMEM : -EINVAL, "cannot make value type %s", vname);
 	/* ext may have grown: take the type again (it lives in the owner's own BTF, stable). */
 	t = btf__type_by_id(o->ext, id);
 	d = calloc(1, sizeof(*d) + btf_vlen(t) * sizeof(d->members[0]));
 	if (!d)
-		return -ENOMEM;
+		return log_err(log, -ENOMEM, "out of memory");
 	d->st_ops = st_ops;
 	d->owner = o;
 	d->type = t;
@@ -409,13 +453,13 @@ static int desc_init(struct st_owner *o, struct st_desc **out, const struct sops
 	d->value_id = (uint32_t)vid;
 	d->data_size = t->size;
 	d->member_cnt = btf_vlen(t);
-	err = check_value_type(o->ext, d);
-	for (uint32_t i = 0; !err && i < d->member_cnt; i++)
-		err = init_member(o->ext, d, i, &log);
+	err = check_value_type(o->ext, d, log);
 	if (!err)
-		err = compute_holes(d);
+		err = init_members(o->ext, d, log);
+	if (!err)
+		err = compute_holes(d, log);
 	if (!err && st_ops->init && st_ops->init(o->ext))
-		err = -EINVAL;
+		err = log_err(log, -EINVAL, "init() failed");
 	if (err) {
 		free(d->data_holes);
 		free(d);
@@ -425,50 +469,75 @@ static int desc_init(struct st_owner *o, struct st_desc **out, const struct sops
 	return 0;
 }
 
-int sops_runtime__register_struct_ops(struct sops_runtime *rt, const struct sops_struct_ops *st_ops,
-				      const struct btf *btf)
+/* The owner @st_ops registers in, checked against @btf. Under st->lock. */
+static int reg_owner(struct st_rt *st, const struct sops_struct_ops *st_ops, const struct btf *btf,
+		     struct st_owner **out, struct sops_log *log)
 {
-	struct st_rt *st = rt ? st_of(rt) : NULL;
-	struct st_owner *o = NULL;
-	struct st_desc *d, **tab;
+	struct st_owner *o;
 	int err;
 
-	if (!st || !st_ops || !st_ops->name)
-		return -EINVAL;
-	pthread_mutex_lock(&st->lock);
 	if (st_ops->owner) {
 		o = st_ops->owner->owner;
-		if (!o || st_ops->owner->st != st) {
-			err = -EINVAL;
-			goto out;
-		}
+		if (!o || st_ops->owner->st != st)
+			return log_err(log, -EINVAL, "owner is not a module of this runtime");
 	} else {
 		err = host_owner_locked(st, &o);
 		if (err)
-			goto out;
+			return log_err(log, err, "the runtime has no host BTF (sops_runtime_opts.host_btf)");
 	}
-	if (btf && btf != o->own && btf != o->ext) {
-		err = -EINVAL;
+	if (btf && btf != o->own && btf != o->ext)
+		return log_err(log, -EINVAL, "btf is not the %s BTF", st_ops->owner ? "module's" : "host's");
+	for (uint32_t i = 0; i < o->desc_cnt; i++)
+		if (o->descs[i]->st_ops == st_ops)
+			return log_err(log, -EEXIST, "already registered");
+	*out = o;
+	return 0;
+}
+
+int sops_runtime__register_struct_ops_opts(struct sops_runtime *rt, const struct sops_struct_ops *st_ops,
+					   const struct sops_struct_ops_reg_opts *opts)
+{
+	struct sops_log own = { OPTS_GET(opts, log_buf, NULL), OPTS_GET(opts, log_size, 0), 0 }, *log = &own;
+	struct st_rt *st = rt ? st_of(rt) : NULL;
+	struct st_owner *o = NULL;
+	struct st_desc *d = NULL, **tab;
+	char what[SOPS_STRUCT_OPS_NAME_MAX + 16];
+	int err;
+
+	if (!st || !st_ops || !st_ops->name || !OPTS_VALID(opts, sops_struct_ops_reg_opts))
+		return log_err(log, -EINVAL, "invalid arguments (no runtime, type, name, or bad opts)");
+	/* A module registering from its init without a log of its own: the load's log. */
+	if (!own.buf && st_ops->owner && st_ops->owner->st == st && st_ops->owner->load_log &&
+	    !st_ops->owner->load_log->written)
+		log = st_ops->owner->load_log;
+	pthread_mutex_lock(&st->lock);
+	err = reg_owner(st, st_ops, OPTS_GET(opts, btf, NULL), &o, log);
+	if (err)
 		goto out;
-	}
-	for (uint32_t i = 0; i < o->desc_cnt; i++) {
-		if (o->descs[i]->st_ops == st_ops) {
-			err = -EEXIST;
-			goto out;
-		}
-	}
 	tab = realloc(o->descs, (o->desc_cnt + 1) * sizeof(*tab));
 	if (!tab) {
-		err = -ENOMEM;
+		err = log_err(log, -ENOMEM, "out of memory");
 		goto out;
 	}
 	o->descs = tab;
-	err = desc_init(o, &d, st_ops);
+	err = desc_init(o, &d, st_ops, log);
 	if (!err)
 		o->descs[o->desc_cnt++] = d;
 out:
 	pthread_mutex_unlock(&st->lock);
+	if (err) {
+		snprintf(what, sizeof(what), "struct_ops %s", st_ops->name);
+		log_prefix(log, what);
+	}
 	return err;
+}
+
+int sops_runtime__register_struct_ops(struct sops_runtime *rt, const struct sops_struct_ops *st_ops,
+				      const struct btf *btf)
+{
+	struct sops_struct_ops_reg_opts opts = { .sz = sizeof(opts), .btf = btf };
+
+	return sops_runtime__register_struct_ops_opts(rt, st_ops, &opts);
 }
 
 int sops_runtime__host_btf_fd(struct sops_runtime *rt)
