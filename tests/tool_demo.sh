@@ -3,7 +3,8 @@
 # interpreter: both phases ran with the expected policies, hit ratios lie in
 # [0,1] and LFU beats LRU on the scan-polluted workload, every worker served
 # requests under both policies (the swap happened while they ran), no wrong
-# value or bad victim, op-call costs were measured; bad input fails cleanly.
+# value or bad victim, op-call costs were measured (also in the unsafe
+# --trust-unverified run kept for comparison); bad input fails cleanly.
 set -u
 build=${1:-build}
 demo=$build/examples/cache/demo
@@ -71,6 +72,13 @@ check_run() {
 
 check_run jit
 check_run interp --interp
+check_run trusted --trust-unverified
+if grep -q '^engine .*(--trust-unverified: UNSAFE, for comparison)' "$tmp/trusted.out" &&
+   ! grep -q 'UNSAFE' "$tmp/jit.out"; then
+	ok "--trust-unverified: the run says it is unsafe; the default run is not it"
+else
+	ko "--trust-unverified banner" "$(grep '^engine' "$tmp/trusted.out" "$tmp/jit.out")"
+fi
 
 # Bad input: a missing policy object fails with a message and exit status 1.
 if "$demo" --quick --policies "$tmp/none.o" "$tmp/none.o" >"$tmp/bad.out" 2>&1; then

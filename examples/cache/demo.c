@@ -51,6 +51,7 @@ struct config {
 	uint64_t seed;
 	uint32_t bench_iters;
 	bool jit;
+	bool trusted;   /* --trust-unverified: the unsafe escape hatch, for comparison only */
 	uint32_t swaps; /* --swaps: link updates to time after phase 2 */
 	const char *policy[2];
 	const char *btf_path;
@@ -207,7 +208,8 @@ static int runtime_setup(const struct config *cfg, const struct sops_btf *btf, s
 	 * No trust_unverified: the policies are verified, so they run on the
 	 * JIT; one the verifier rejected would run checked (policy_load says so).
 	 */
-	struct sops_runtime_opts ro = { .sz = sizeof(ro), .jit = cfg->jit, .host_btf = sops_btf__libbpf(btf) };
+	struct sops_runtime_opts ro = { .sz = sizeof(ro), .jit = cfg->jit, .host_btf = sops_btf__libbpf(btf),
+					.trust_unverified = cfg->trusted };
 	int err = sops_runtime__new(&ro, rt);
 
 	if (err) {
@@ -482,8 +484,9 @@ static void print_header(const struct config *cfg)
 	printf("structops cache demo: a sharded in-memory cache (%u shards x %u slots = %u entries)\n"
 	       "whose eviction policy is a struct_ops type implemented by BPF programs.\n\n",
 	       cfg->shards, cfg->slots, cfg->shards * cfg->slots);
-	printf("engine     %s\n", cfg->jit ? "JIT (x86-64), programs entered natively"
-				       : "interpreter (fast mode), ops through libffi thunks");
+	printf("engine     %s%s\n", cfg->jit ? "JIT (x86-64), programs entered natively"
+					 : "interpreter (fast mode), ops through libffi thunks",
+	       cfg->trusted ? " (--trust-unverified: UNSAFE, for comparison)" : "");
 	printf("workload   %u worker threads; Zipf(%.2f) reads over %llu keys, %u%% one-pass scan; "
 	       "seed %llu\n",
 	       cfg->threads, cfg->theta, (unsigned long long)cfg->keys, cfg->scan_pct,
@@ -576,13 +579,15 @@ static void print_verdict(const struct config *cfg, const struct run_result *r)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: demo [--quick] [--interp] [--threads N] [--ops N] [--seed S]\n"
+		"usage: demo [--quick] [--interp] [--trust-unverified] [--threads N] [--ops N] [--seed S]\n"
 		"            [--swaps N] [--policies FIRST.o SECOND.o] [--btf HOST.btf]\n"
 		"\n"
 		"Runs a cache whose eviction policy is a BPF struct_ops map: --ops requests\n"
 		"(per phase) with the first policy, a live link update to the second while the\n"
 		"worker threads keep running, --ops more; prints hit ratios, the update latency\n"
 		"and the cost of an op call. --quick: a short run (tests). --interp: no JIT.\n"
+		"--trust-unverified: run the policies as trusted code, as before the verifier\n"
+		"(unsafe; only to compare op-call costs with the verified run).\n"
 		"--swaps N: after phase 2, N more link updates between the two policies while\n"
 		"the workers run; prints the median and p99 update latency (make bench).\n"
 		"Policies default to policies/lru.bpf.o and policies/lfu.bpf.o next to the\n"
@@ -617,6 +622,8 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			cfg->bench_iters = 200000;
 		} else if (!strcmp(a, "--interp")) {
 			cfg->jit = false;
+		} else if (!strcmp(a, "--trust-unverified")) {
+			cfg->trusted = true;
 		} else if (!strcmp(a, "--threads") && more) {
 			cfg->threads = (uint32_t)strtoul(argv[++i], NULL, 0);
 		} else if (!strcmp(a, "--ops") && more) {
