@@ -2,7 +2,7 @@
 /*
  * test_libbpf_msgs.c - the loader's messages people grep for use libbpf's
  * current words and errnos (issue 12 item 4): missing __ksym functions and
- * variables, a map the runtime cannot create, a program the runtime refuses
+ * variables, an extern with no BTF, a map the runtime cannot create, a program the runtime refuses
  * (with its verifier message after libbpf's prefix), the errno names in
  * them. The struct_ops init_kern and reuse messages are checked in
  * test_loader.c (loader_struct_ops_rules), the kconfig ones in
@@ -77,6 +77,24 @@ TEST(libbpf_msg_missing_ksym)
 	err = load_bpf("ksym_missing_var.v4.o", log, sizeof(log));
 	T_EQ(err, -ESRCH);
 	if (!strstr(log, "extern (var ksym) 'no_such_var': not found in kernel BTF"))
+		T_FAIL("log: %s", log);
+}
+
+/* An extern that is neither __ksym nor __kconfig: open fails, as in libbpf. */
+TEST(libbpf_msg_extern_without_btf)
+{
+	struct sops_object_open_opts o = { .sz = sizeof(o) };
+	struct sops_object *obj = NULL;
+	char path[PATH_MAX + 64], log[512] = "";
+	int err;
+
+	o.log_buf = log;
+	o.log_size = sizeof(log);
+	test_file(path, sizeof(path), "bpf", "extern_plain.v3.o");
+	err = sops_object__open_file(path, &o, &obj);
+	T_EQ(err, -ENOENT);
+	T_ASSERT(!obj);
+	if (!strstr(log, "failed to find BTF for extern 'plain_extern': -2"))
 		T_FAIL("log: %s", log);
 }
 
