@@ -106,6 +106,10 @@ TEST(loader_open_main)
 		T_EQ(*(int *)sops_map__initial_value(m, &sz), 7);
 		T_ASSERT(sops_object__find_map_by_name(obj, ".data.custom"));
 		T_ASSERT(sops_object__find_map_by_name(obj, ".rodata.custom"));
+		/* read-only to programs, as libbpf creates .rodata (BPF_F_RDONLY_PROG) */
+		T_EQ(sops_map__map_flags(sops_object__find_map_by_name(obj, ".rodata.custom")), 1u << 7);
+		T_EQ(sops_map__map_flags(sops_object__find_map_by_name(obj, "loader_m.rodata")), 1u << 7);
+		T_EQ(sops_map__map_flags(sops_object__find_map_by_name(obj, "loader_m.data")), 0);
 		m = sops_object__find_map_by_name(obj, "loader_m.bss");
 		T_EQ(sops_map__kind(m), SOPS_MAP_BSS);
 		T_EQ(sops_map__value_size(m), 40);
