@@ -98,6 +98,23 @@ TEST(libbpf_msg_extern_without_btf)
 		T_FAIL("log: %s", log);
 }
 
+/* A struct_ops slot bound to a program of another type: open fails, as in libbpf. */
+TEST(libbpf_msg_struct_ops_reloc_not_struct_ops)
+{
+	struct sops_object_open_opts o = { .sz = sizeof(o) };
+	struct sops_object *obj = NULL;
+	char path[PATH_MAX + 64], log[512] = "";
+	int err;
+
+	o.log_buf = log;
+	o.log_size = sizeof(log);
+	test_file(path, sizeof(path), "bpf", "st_reloc_syscall.v4.o");
+	err = sops_object__open_file(path, &o, &obj);
+	T_EQ(err, -EINVAL);
+	if (!strstr(log, "struct_ops reloc ops_bad: prog not_an_op is not struct_ops BPF program"))
+		T_FAIL("log: %s", log);
+}
+
 TEST(libbpf_msg_map_failed_to_create)
 {
 	char log[512];

@@ -163,8 +163,8 @@ static int bind_reloc(struct sops_object *obj, uint32_t sec, const GElf_Rel *rel
 			       elf_sym_name(obj, &sym));
 	map = map_at(obj, sec, rel->r_offset);
 	if (!map)
-		return log_err(&obj->log, -EINVAL, "struct_ops reloc in %s: offset %llu is in no struct_ops map",
-			       sname, (unsigned long long)rel->r_offset);
+		return log_err(&obj->log, -EINVAL, "struct_ops reloc: cannot find map at rel.r_offset %llu (section %s)",
+			       (unsigned long long)rel->r_offset, sname);
 	moff = (uint32_t)(rel->r_offset - map->st->sec_off);
 	t = btf__type_by_id(btf, map->st->type_id);
 	mem = btf_members(t);
@@ -175,16 +175,17 @@ static int bind_reloc(struct sops_object *obj, uint32_t sec, const GElf_Rel *rel
 		return log_err(&obj->log, -EINVAL, "struct_ops reloc %s: cannot find member at moff %u",
 			       map->name, moff);
 	if (!btf_func_ptr_proto(btf, mem->type))
-		return log_err(&obj->log, -EINVAL, "struct_ops reloc %s: member %s is not a function pointer",
+		return log_err(&obj->log, -EINVAL, "struct_ops reloc %s: cannot relocate non func ptr %s",
 			       map->name, btf__name_by_offset(btf, mem->name_off));
 	prog = prog_at(obj, sym.st_shndx, (uint32_t)(sym.st_value / SOPS_INSN_SIZE));
 	if (!prog)
-		return log_err(&obj->log, -EINVAL, "struct_ops reloc %s: cannot find program at %s+%llu for member %s",
-			       map->name, obj->secs[sym.st_shndx].name, (unsigned long long)sym.st_value,
-			       btf__name_by_offset(btf, mem->name_off));
+		return log_err(&obj->log, -EINVAL,
+			       "struct_ops reloc %s: cannot find prog at shdr_idx %u to relocate func ptr %s (%s+%llu)",
+			       map->name, (unsigned)sym.st_shndx, btf__name_by_offset(btf, mem->name_off),
+			       obj->secs[sym.st_shndx].name, (unsigned long long)sym.st_value);
 	if (prog->type != SOPS_PROG_TYPE_STRUCT_OPS)
 		return log_err(&obj->log, -EINVAL,
-			       "struct_ops reloc %s: program '%s' in section %s is not a struct_ops program",
+			       "struct_ops reloc %s: prog %s is not struct_ops BPF program (section %s)",
 			       map->name, prog->name, prog->sec_name);
 	map->st->progs[i] = prog;
 	if (moff + sizeof(prog) <= map->st->local_size)
