@@ -363,7 +363,7 @@ TEST(kconfig_strong_missing)
 	T_EQ(sops_map__set_autocreate(map_of_kind(obj, SOPS_MAP_KCONFIG), false), 0);
 	err = kc_load(obj, rt, log, sizeof(log));
 	T_EQ(err, -EINVAL);
-	if (!strstr(log, "map 'kconfig.kconfig' is used but not created"))
+	if (!strstr(log, "prog 'read_strong': BPF map 'kconfig.kconfig' is referenced but wasn't created"))
 		T_FAIL("log: %s", log);
 	sops_object__close(obj);
 	sops_runtime__free(rt);

@@ -9,6 +9,8 @@
  *     starts off; a program a created struct_ops map references loads anyway,
  *     one referenced by nothing stays off, and turning it on by hand makes
  *     load fail as libbpf does ("isn't referenced anywhere").
+ *   - __kconfig externs in a struct_ops program (tests/st_bpf/st_kconfig.bpf.c):
+ *     the host's kconfig text and structops' defaults reach it once attached.
  */
 #include <errno.h>
 #include <limits.h>
@@ -81,12 +83,18 @@ static int env_init(struct compat_env *e, char *why, size_t why_size)
 	return err;
 }
 
-static int compat_open(const char *file, struct sops_object **obj)
+static int compat_open_kconfig(const char *file, const char *kconfig, struct sops_object **obj)
 {
+	struct sops_object_open_opts o = { .sz = sizeof(o), .kconfig = kconfig };
 	char path[PATH_MAX + 64];
 
 	st_file(path, sizeof(path), file);
-	return sops_object__open_file(path, NULL, obj);
+	return sops_object__open_file(path, &o, obj);
+}
+
+static int compat_open(const char *file, struct sops_object **obj)
+{
+	return compat_open_kconfig(file, NULL, obj);
 }
 
 static int compat_load(struct compat_env *e, struct sops_object *obj, char *log)
@@ -251,4 +259,40 @@ TEST(st_compat_qmark_unreferenced_on_fails)
 	T_EQ(sops_program__set_autoload(PROG("test_3"), false), -EBUSY);
 	sops_object__close(obj);
 	env_fini(&e);
+}
+
+/* A struct_ops program sees the host's CONFIG_HZ (or structops' default) through the module. */
+TEST(st_compat_kconfig_struct_ops)
+{
+	static const struct {
+		const char *text;
+		int hz_10, feature;
+	} runs[] = {
+		{ NULL, 100, 0 },                                    /* CONFIG_HZ=1000 default, weak one 0 */
+		{ "CONFIG_HZ=250\nCONFIG_ST_FEATURE=m\n", 25, 2 }, /* TRI_MODULE */
+	};
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		struct sops_object *obj = NULL;
+		struct sops_link *l = NULL;
+		struct compat_env e;
+		char log[LOGSZ], why[PATH_MAX + 128];
+		int err;
+
+		if (env_init(&e, why, sizeof(why))) {
+			env_fini(&e);
+			T_FAIL("%s", why);
+		}
+		T_EQ(compat_open_kconfig(i ? "st_kconfig.v4.o" : "st_kconfig.v3.o", runs[i].text, &obj), 0);
+		err = compat_load(&e, obj, log);
+		if (err)
+			T_FAIL("load %d: %s", err, log);
+		T_EQ(sops_map__attach_struct_ops(MAP("kc_ops"), &l), 0);
+		/* the module's reg() calls test_1 */
+		T_EQ(bss_int(&e, obj, 0), runs[i].hz_10);
+		T_EQ(bss_int(&e, obj, 1), 1);
+		T_EQ(bss_int(&e, obj, 2), runs[i].feature);
+		sops_link__destroy(l);
+		sops_object__close(obj);
+		env_fini(&e);
+	}
 }

@@ -183,11 +183,17 @@ struct sops_object_load_opts {
 /*
  * sops_object__load - resolve and relocate everything (libbpf's load order,
  * spec section 5.2), then hand maps and programs to opts->ops.
+ * Messages use libbpf's words where libbpf has one for the case ("prog
+ * 'p': failed to load: -EINVAL", "map 'm': failed to create: -EINVAL",
+ * "extern (func ksym) 'f': not found in kernel or module BTFs", the
+ * "struct_ops init_kern" ones), often with structops' detail appended.
  *
  * Returns 0, or a negative errno with a message: -ESRCH (a struct_ops type
  * not found in any BTF), -ENOTSUP (struct_ops member rules), -EINVAL (bad
  * relocation, program reuse, unreferenced struct_ops program, missing
- * host BTF), -ENOENT (a kfunc or extern not found), -EBUSY (loaded already),
+ * host BTF, a used map whose autocreate is off), -ESRCH (a strong __ksym
+ * function or variable not in any BTF, as libbpf), -ENOENT (an extern
+ * without BTF), -EBUSY (loaded already),
  * or a callback's error. __kconfig externs: -ESRCH for a strong one no value
  * was given for, -EINVAL for an unparsable line, a value that does not suit
  * the extern's type or an unknown LINUX_* one, -ERANGE for a number too

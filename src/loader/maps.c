@@ -156,7 +156,7 @@ int maps_init_data(struct sops_object *obj)
 		m->key_size = 4;
 		m->value_size = (uint32_t)s->size;
 		m->max_entries = 1;
-		m->map_flags = kind == SOPS_MAP_RODATA ? (1u << 12) /* BPF_F_RDONLY_PROG */ : 0;
+		m->map_flags = kind == SOPS_MAP_RODATA ? (1u << 7) /* BPF_F_RDONLY_PROG */ : 0;
 		m->sec = (uint32_t)i;
 		s->map_idx = m->idx;
 		if (obj->btf) {

@@ -179,6 +179,7 @@ int sops_object__open_file(const char *path, const struct sops_object_open_opts 
 static int load_steps(struct sops_object *obj, const struct sops_object_load_opts *o)
 {
 	const struct sops_object_load_ops *ops = o ? o->ops : NULL;
+	char ebuf[LOG_ERRSTR_LEN];
 	int err;
 
 	err = st_ops_prepare(obj);
@@ -213,7 +214,8 @@ static int load_steps(struct sops_object *obj, const struct sops_object_load_opt
 			continue;
 		h = ops->create_map(ops->ctx, m);
 		if (h < 0)
-			return log_err(&obj->log, h, "map '%s': create failed (%d)", m->name, h);
+			return log_err(&obj->log, h, "map '%s': failed to create: %s", m->name,
+				       log_errstr(h, ebuf));
 		m->handle = h;
 	}
 	for (size_t i = 0; i < obj->prog_cnt; i++) {
@@ -234,7 +236,8 @@ static int load_steps(struct sops_object *obj, const struct sops_object_load_opt
 			int h = ops->load_prog(ops->ctx, p);
 
 			if (h < 0)
-				return log_err(&obj->log, h, "program '%s': load failed (%d)", p->name, h);
+				return log_err(&obj->log, h, "prog '%s': failed to load: %s", p->name,
+					       log_errstr(h, ebuf));
 			p->handle = h;
 		}
 	}

@@ -67,9 +67,9 @@ static int find_extern_btf(struct sops_object *obj, const char *name, struct obj
 			return 0;
 		}
 	}
-	return log_err(&obj->log, -EINVAL,
-		       "failed to find BTF for extern '%s' (declare it __ksym or __kconfig, compile with -g)",
-		       name);
+	return log_err(&obj->log, -ENOENT,
+		       "failed to find BTF for extern '%s': %d (declare it __ksym or __kconfig, compile with -g)",
+		       name, -ENOENT);
 }
 
 /* The extern for undefined symbol @sym, added on first use. */
@@ -282,10 +282,13 @@ int externs_resolve(struct sops_object *obj)
 			e->host_id = 0; /* calls become libbpf's poison, as for a missing weak kfunc */
 			continue;
 		}
-		if (id < 0) {
-			return log_err(&obj->log, -ENOENT, "%s '%s' (__ksym) is not in the host's or any module's BTF",
-				       e->is_func ? "kfunc" : "variable", name);
-		}
+		if (id < 0 && e->is_func)
+			return log_err(&obj->log, -ESRCH,
+				       "extern (func ksym) '%s': not found in kernel or module BTFs (the host's or a module's)",
+				       name);
+		if (id < 0)
+			return log_err(&obj->log, -ESRCH,
+				       "extern (var ksym) '%s': not found in kernel BTF (the host's or a module's)", name);
 		e->host_id = id;
 		e->btf_slot = (int16_t)slot;
 	}
@@ -362,6 +365,19 @@ static bool use_handles(const struct sops_object *obj)
 	return obj->lopts && obj->lopts->ops && obj->lopts->ops->create_map;
 }
 
+/*
+ * libbpf turns such an lddw into a poisoned call and lets the verifier fail
+ * the program only if it can reach it; structops refuses the load at once,
+ * with the words libbpf's log then shows.
+ */
+static int not_created(struct sops_object *obj, const struct sops_program *prog,
+		       const struct sops_map *map)
+{
+	return log_err(&obj->log, -EINVAL,
+		       "prog '%s': BPF map '%s' is referenced but wasn't created (its autocreate is off)",
+		       prog->name, map->name);
+}
+
 /* An lddw of a __kconfig extern: the address of its slot in the .kconfig map, as global data. */
 static int apply_kconfig(struct sops_object *obj, struct sops_program *prog, struct sops_insn *insn,
 			 const struct obj_kcfg *k)
@@ -369,8 +385,7 @@ static int apply_kconfig(struct sops_object *obj, struct sops_program *prog, str
 	struct sops_map *map = obj->maps[obj->kcfg_map];
 
 	if (!map->autocreate)
-		return log_err(&obj->log, -EINVAL, "program '%s': map '%s' is used but not created (autocreate is off)",
-			       prog->name, map->name);
+		return not_created(obj, prog, map);
 	insn[1].imm = insn[0].imm + (int32_t)k->data_off;
 	insn->src_reg = use_handles(obj) ? SOPS_LD_IMM64_MAP_VALUE : SOPS_LD_IMM64_MAP_IDX_VALUE;
 	insn->imm = use_handles(obj) ? map->handle : map->idx;
@@ -423,8 +438,7 @@ static int apply(struct sops_object *obj, struct sops_program *prog, struct link
 	case RELO_DATA:
 		map = obj->maps[r->map_idx];
 		if (!map->autocreate)
-			return log_err(&obj->log, -EINVAL, "program '%s': map '%s' is used but not created (autocreate is off)",
-				       prog->name, map->name);
+			return not_created(obj, prog, map);
 		if (r->kind == RELO_DATA) {
 			insn[1].imm = insn[0].imm + (int32_t)r->sym_off;
 			insn->src_reg = use_handles(obj) ? SOPS_LD_IMM64_MAP_VALUE : SOPS_LD_IMM64_MAP_IDX_VALUE;

@@ -163,8 +163,8 @@ static int bind_reloc(struct sops_object *obj, uint32_t sec, const GElf_Rel *rel
 			       elf_sym_name(obj, &sym));
 	map = map_at(obj, sec, rel->r_offset);
 	if (!map)
-		return log_err(&obj->log, -EINVAL, "struct_ops reloc in %s: offset %llu is in no struct_ops map",
-			       sname, (unsigned long long)rel->r_offset);
+		return log_err(&obj->log, -EINVAL, "struct_ops reloc: cannot find map at rel.r_offset %llu (section %s)",
+			       (unsigned long long)rel->r_offset, sname);
 	moff = (uint32_t)(rel->r_offset - map->st->sec_off);
 	t = btf__type_by_id(btf, map->st->type_id);
 	mem = btf_members(t);
@@ -175,16 +175,17 @@ static int bind_reloc(struct sops_object *obj, uint32_t sec, const GElf_Rel *rel
 		return log_err(&obj->log, -EINVAL, "struct_ops reloc %s: cannot find member at moff %u",
 			       map->name, moff);
 	if (!btf_func_ptr_proto(btf, mem->type))
-		return log_err(&obj->log, -EINVAL, "struct_ops reloc %s: member %s is not a function pointer",
+		return log_err(&obj->log, -EINVAL, "struct_ops reloc %s: cannot relocate non func ptr %s",
 			       map->name, btf__name_by_offset(btf, mem->name_off));
 	prog = prog_at(obj, sym.st_shndx, (uint32_t)(sym.st_value / SOPS_INSN_SIZE));
 	if (!prog)
-		return log_err(&obj->log, -EINVAL, "struct_ops reloc %s: cannot find program at %s+%llu for member %s",
-			       map->name, obj->secs[sym.st_shndx].name, (unsigned long long)sym.st_value,
-			       btf__name_by_offset(btf, mem->name_off));
+		return log_err(&obj->log, -EINVAL,
+			       "struct_ops reloc %s: cannot find prog at shdr_idx %u to relocate func ptr %s (%s+%llu)",
+			       map->name, (unsigned)sym.st_shndx, btf__name_by_offset(btf, mem->name_off),
+			       obj->secs[sym.st_shndx].name, (unsigned long long)sym.st_value);
 	if (prog->type != SOPS_PROG_TYPE_STRUCT_OPS)
 		return log_err(&obj->log, -EINVAL,
-			       "struct_ops reloc %s: program '%s' in section %s is not a struct_ops program",
+			       "struct_ops reloc %s: prog %s is not struct_ops BPF program (section %s)",
 			       map->name, prog->name, prog->sec_name);
 	map->st->progs[i] = prog;
 	if (moff + sizeof(prog) <= map->st->local_size)
@@ -263,7 +264,10 @@ static int init_member(struct sops_object *obj, struct sops_map *map, const stru
 	km = find_member(kbtf, kt, mname, &kidx);
 	if (!km) {
 		lsz = btf__resolve_size(btf, lm->type);
-		if (lsz < 0 || loff + lsz > st->local_size || !all_zero((char *)map->data + loff, lsz))
+		if (lsz < 0)
+			return log_err(&obj->log, (int)lsz, "struct_ops init_kern %s: failed to resolve the size of member %s",
+				       map->name, mname);
+		if (loff + lsz > st->local_size || !all_zero((char *)map->data + loff, lsz))
 			return log_err(&obj->log, -EOPNOTSUPP, "struct_ops init_kern %s: Cannot find member %s in kernel BTF",
 				       map->name, mname);
 		if (st->progs[i]) {
@@ -279,8 +283,8 @@ static int init_member(struct sops_object *obj, struct sops_map *map, const stru
 	kmt = btf_skip_mods(kbtf, km->type, &kmt_id);
 	if (!lmt || !kmt || btf_kind(lmt) != btf_kind(kmt))
 		return log_err(&obj->log, -EOPNOTSUPP,
-			       "struct_ops init_kern %s: Unmatched member type %s %s != %s(kernel)", map->name,
-			       mname, lmt ? btf_kind_str(lmt) : "?", kmt ? btf_kind_str(kmt) : "?");
+			       "struct_ops init_kern %s: Unmatched member type %s %u != %u(kernel)", map->name,
+			       mname, lmt ? btf_kind(lmt) : 0, kmt ? btf_kind(kmt) : 0);
 	koff = st->kern_data_off + btf_member_bit_offset(kt, kidx) / 8;
 	if (btf_is_ptr(lmt)) {
 		struct sops_program *prog;
@@ -295,23 +299,28 @@ static int init_member(struct sops_object *obj, struct sops_map *map, const stru
 			return 0;
 		if (!is_obj_prog(obj, prog) || prog->type != SOPS_PROG_TYPE_STRUCT_OPS)
 			return log_err(&obj->log, -EOPNOTSUPP,
-				       "struct_ops init_kern %s: member %s is not bound to a struct_ops program of this object",
+				       "struct_ops init_kern %s: member %s is not a struct_ops program",
 				       map->name, mname);
 		if (!btf_func_ptr_proto(kbtf, km->type))
 			return log_err(&obj->log, -EOPNOTSUPP,
-				       "struct_ops init_kern %s: kernel member %s is not a function pointer",
+				       "struct_ops init_kern %s: kernel member %s is not a func ptr",
 				       map->name, mname);
 		if (!prog->attach_btf_id) {
 			prog->attach_btf_id = kt_id;
 			prog->expected_attach_type = kidx;
 			prog->attach_btf_obj = slot;
 			prog->attach_member = btf__name_by_offset(kbtf, km->name_off);
-		} else if (prog->attach_btf_id != kt_id || prog->expected_attach_type != kidx ||
-			   prog->attach_btf_obj != slot) {
+		} else if (prog->attach_btf_id != kt_id || prog->attach_btf_obj != slot) {
+			/* libbpf's message; the type may also be in another BTF (host or module) */
 			return log_err(&obj->log, -EINVAL,
-				       "struct_ops init_kern %s: Cannot use prog %s in sec %s with type %u attach_btf_id %u expected_attach_type %u for func ptr %s (invalid reuse)",
-				       map->name, prog->name, prog->sec_name, prog->type, prog->attach_btf_id,
-				       prog->expected_attach_type, mname);
+				       "struct_ops init_kern %s func ptr %s: invalid reuse of prog %s in sec %s with type %u: attach_btf_id %u != kern_type_id %u%s",
+				       map->name, mname, prog->name, prog->sec_name, prog->type, prog->attach_btf_id,
+				       kt_id, prog->attach_btf_id == kt_id ? " (in another BTF)" : "");
+		} else if (prog->expected_attach_type != kidx) {
+			return log_err(&obj->log, -EINVAL,
+				       "struct_ops init_kern %s func ptr %s: invalid reuse of prog %s in sec %s with type %u: expected_attach_type %u != kern_member_idx %u",
+				       map->name, mname, prog->name, prog->sec_name, prog->type,
+				       prog->expected_attach_type, kidx);
 		}
 		st->kern_func_off[i] = koff;
 		return 0;
@@ -319,7 +328,7 @@ static int init_member(struct sops_object *obj, struct sops_map *map, const stru
 	lsz = btf__resolve_size(btf, lm->type);
 	ksz = btf__resolve_size(kbtf, km->type);
 	if (lsz < 0 || ksz < 0 || lsz != ksz)
-		return log_err(&obj->log, -EOPNOTSUPP, "struct_ops init_kern %s: size of member %s differs: %lld != %lld(kernel)",
+		return log_err(&obj->log, -EOPNOTSUPP, "struct_ops init_kern %s: Error in size of member %s: %lld != %lld(kernel)",
 			       map->name, mname, (long long)lsz, (long long)ksz);
 	if (loff + lsz > st->local_size || koff + ksz > st->kern_value_size)
 		return log_err(&obj->log, -EINVAL, "struct_ops %s: member %s out of bounds", map->name, mname);
@@ -341,13 +350,14 @@ static int init_kern(struct sops_object *obj, struct sops_map *map)
 	snprintf(vname, sizeof(vname), "bpf_struct_ops_%s", name);
 	vid = find_host_type(obj, vname, BTF_KIND_STRUCT, &vbtf, &vslot);
 	if (vid < 0)
-		return log_err(&obj->log, -ESRCH, "struct_ops init_kern: struct %s (value type of %s for map %s) is not found in the host's or a module's BTF",
+		return log_err(&obj->log, -ESRCH,
+			       "struct_ops init_kern: struct %s is not found in kernel BTF (the host's or a module's; the value type of %s, for map %s)",
 			       vname, name, map->name);
 	kbtf = vbtf;
 	slot = vslot;
 	kid = btf__find_by_name_kind(kbtf, name, BTF_KIND_STRUCT);
 	if (kid < 0)
-		return log_err(&obj->log, -ENOENT, "struct_ops init_kern: struct %s is not found in the BTF holding %s",
+		return log_err(&obj->log, -ENOENT, "struct_ops init_kern: struct %s is not found in kernel BTF (the one holding %s)",
 			       name, vname);
 	kt = btf__type_by_id(kbtf, kid);
 	vt = btf__type_by_id(kbtf, vid);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* log.c - error messages into a caller's buffer; see log.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,4 +49,35 @@ void log_prefix(struct sops_log *log, const char *prefix)
 		log->buf[plen - 2] = ':';
 		log->buf[plen - 1] = ' ';
 	}
+}
+
+/* The names libbpf's errstr() prints, and a few more the runtime returns. */
+static const struct {
+	int no;
+	const char *name;
+} errnames[] = {
+	{ EPERM, "EPERM" },   { ENOENT, "ENOENT" },   { ESRCH, "ESRCH" },   { EINTR, "EINTR" },
+	{ EIO, "EIO" },       { ENXIO, "ENXIO" },     { E2BIG, "E2BIG" },   { EBADF, "EBADF" },
+	{ EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" },   { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
+	{ EBUSY, "EBUSY" },   { EEXIST, "EEXIST" },   { ENODEV, "ENODEV" }, { EINVAL, "EINVAL" },
+	{ ENFILE, "ENFILE" }, { EMFILE, "EMFILE" },   { EFBIG, "EFBIG" },   { ENOSPC, "ENOSPC" },
+	{ ERANGE, "ERANGE" }, { ENAMETOOLONG, "ENAMETOOLONG" },             { ENOSYS, "ENOSYS" },
+	{ ELOOP, "ELOOP" },   { ENOLINK, "ENOLINK" }, { EPROTO, "EPROTO" }, { EOVERFLOW, "EOVERFLOW" },
+	{ ENOTSUP, "ENOTSUP" }, /* = EOPNOTSUPP; libbpf's name for it */
+	{ ETIME, "ETIME" },   { EMSGSIZE, "EMSGSIZE" },                     { ENODATA, "ENODATA" },
+	{ 524, "ENOTSUPP" }, /* the kernel's internal ENOTSUPP */
+	{ 4002, "LIBBPF_ERRNO__RELOC" },              { 4003, "LIBBPF_ERRNO__FORMAT" },
+};
+
+const char *log_errstr(int err, char *buf)
+{
+	int no = err < 0 ? -err : err;
+
+	for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (errnames[i].no == no) {
+			snprintf(buf, LOG_ERRSTR_LEN, "-%s", errnames[i].name);
+			return buf;
+		}
+	snprintf(buf, LOG_ERRSTR_LEN, "%d", err);
+	return buf;
 }

@@ -29,4 +29,12 @@ void log_prefix(struct sops_log *log, const char *prefix);
 void log_buf_printf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * A negative errno as libbpf's messages print it: "-EINVAL", libbpf's own
+ * codes as "-LIBBPF_ERRNO__RELOC"..., others as "-N". Written into @buf
+ * (at least LOG_ERRSTR_LEN bytes), which is returned. Thread-safe.
+ */
+#define LOG_ERRSTR_LEN 32
+const char *log_errstr(int err, char *buf);
+
 #endif /* SOPS_UTIL_LOG_H */
