@@ -48,6 +48,7 @@ $(CACHE_DIR)/cache_host.o: $(CACHE_HOST_OBJS)
 $(CACHE_BTF): $(CACHE_DIR)/cache_host.o
 	$(PAHOLE) --btf_encode_detached=$@ $<
 
+# The cache registers no kfuncs, so the header declares none (no --kfuncs).
 $(CACHE_BPF_HDR): $(CACHE_BTF) $(TOOL)
 	$(TOOL) btf dump --format c $< > $@.tmp && mv $@.tmp $@
 

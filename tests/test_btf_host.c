@@ -229,3 +229,18 @@ TEST(btf_host_split_without_base)
 	T_ASSERT(strstr(log, "split BTF"));
 	T_ASSERT(strstr(log, "--base"));
 }
+
+/* A struct containing itself by value: the loop is named by kind and name, both ends. */
+TEST(btf_host_loop_names_the_types)
+{
+	struct btf *b = btf__new_empty();
+	int i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	int s = btf__add_struct(b, "loop_s", 8);
+	struct sops_btf *sb = NULL;
+	char log[256] = "";
+
+	btf__add_field(b, "a", i32, 0, 0);
+	btf__add_field(b, "self", s, 32, 0);
+	T_EQ(load_built(b, &sb, log, sizeof(log)), -EINVAL);
+	T_ASSERT(strstr(log, "BTF type [2] STRUCT 'loop_s' contains itself"));
+}

@@ -379,17 +379,23 @@ static int check_depth(struct vctx *v)
 				if (depth[child] + 1 > depth[f->node])
 					depth[f->node] = depth[child] + 1;
 			} else if (sp >= BTF_MAX_REF_DEPTH) {
+				char a[160];
+
 				err = log_err(v->log, -EINVAL,
-					      "BTF type [%u] starts a reference chain deeper than %d types",
-					      v->start + root / 2, BTF_MAX_REF_DEPTH);
+					      "BTF type %s starts a reference chain deeper than %d types",
+					      type_desc(v->btf, v->start + root / 2, a, sizeof(a)),
+					      BTF_MAX_REF_DEPTH);
 			} else {
 				state[child] = 1;
 				stack[sp++] = (struct frame){ child, 0 };
 			}
-			if (!err && depth[f->node] > BTF_MAX_REF_DEPTH)
+			if (!err && depth[f->node] > BTF_MAX_REF_DEPTH) {
+				char a[160];
+
 				err = log_err(v->log, -EINVAL,
-					      "BTF type [%u] starts a reference chain deeper than %d types", id,
-					      BTF_MAX_REF_DEPTH);
+					      "BTF type %s starts a reference chain deeper than %d types",
+					      type_desc(v->btf, id, a, sizeof(a)), BTF_MAX_REF_DEPTH);
+			}
 		}
 	}
 out:
@@ -408,7 +414,7 @@ int btf_validate(const struct btf *btf, struct sops_log *log)
 		const struct btf_type *t = btf__type_by_id(btf, id);
 
 		if (!t)
-			return log_err(log, -EINVAL, "BTF type [%u] is missing", id);
+			return log_err(log, -EINVAL, "BTF type [%u] is missing (libbpf has no record for it)", id);
 		if ((err = validate_type(&v, id, t)))
 			return err;
 	}
