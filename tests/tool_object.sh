@@ -103,6 +103,43 @@ else
 	ko "btf dump --format c refuses amplifying padding" "rc $rc, $(wc -c <"$tmp/pad.h") bytes: $(head -c 200 "$tmp/pad.err")"
 fi
 
+# A host whose BTF leaves out the optional value type (registration synthesizes
+# it): object show --btf lays the shadow out the same way instead of failing.
+mkdir -p "$tmp/noval"
+sed '/^struct bpf_struct_ops_sops_test_ops {/,/^};/d' tests/bpf/host_types.h >"$tmp/noval/host_types.h"
+cp tests/bpf/host_types.c "$tmp/noval/"
+# nothing else refers to the ops struct: a variable keeps it in DWARF (what a real host's ops table does)
+cp tests/bpf/host_types.c "$tmp/noval/host_keep.c"
+echo 'struct sops_test_ops sops_test_ops_keep;' >>"$tmp/noval/host_keep.c"
+if ${CC:-cc} -g -O1 -c "$tmp/noval/host_keep.c" -o "$tmp/noval/host.o" 2>"$tmp/noval/cc.err" &&
+   ${PAHOLE:-pahole} --btf_encode_detached="$tmp/noval/host.btf" "$tmp/noval/host.o" >/dev/null 2>&1; then
+	if "$tool" btf dump "$tmp/noval/host.btf" | grep -q "STRUCT 'bpf_struct_ops_sops_test_ops'"; then
+		ko "host BTF without the value type" "the value type is still there"
+	fi
+	"$tool" object show "$dir/loader_main.v3.o" --btf "$tmp/noval/host.btf" --json >"$tmp/noval.json" 2>&1
+	if python3 - "$tmp/noval.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+maps = {m["name"]: m for m in d["maps"]}
+# the synthesized layout: data at 64, size rounded up to 64, as registration does it
+assert maps["ops1"]["struct"] == "sops_test_ops" and maps["ops1"]["value_size"] == 128, maps["ops1"]
+assert maps["ops1"]["members"] == {"init": "init_impl", "op_a": "op_a_impl", "op_b": "op_b_impl"}
+PY
+	then ok "object show --btf: host BTF without the optional value type"
+	else ko "object show --btf: host BTF without the optional value type" "$(head -c 300 "$tmp/noval.json")"; fi
+	# without the ops struct too (no variable keeps it), the error names the value type and the map
+	if ${CC:-cc} -g -O1 -c "$tmp/noval/host_types.c" -o "$tmp/noval/host2.o" 2>/dev/null &&
+	   ${PAHOLE:-pahole} --btf_encode_detached="$tmp/noval/host2.btf" "$tmp/noval/host2.o" >/dev/null 2>&1; then
+		check_out "object show --btf: no ops struct in the host BTF" \
+			"struct bpf_struct_ops_sops_test_ops is not found in kernel BTF" \
+			"$tool" object show "$dir/loader_main.v3.o" --btf "$tmp/noval/host2.btf"
+	else
+		ko "object show --btf: no ops struct" "cannot build the host BTF"
+	fi
+else
+	ko "host BTF without the value type" "cannot build it: $(head -c 200 "$tmp/noval/cc.err")"
+fi
+
 # Bounded fuzzing: seeds are the test objects and the host BTF.
 fuzz="$build/tests/fuzz_loader"
 if [ -x "$fuzz" ]; then

@@ -113,6 +113,15 @@ struct sops_struct_ops_common_value {
  * Optional: registration synthesizes the value type when the BTF lacks it.
  * Use at file scope, after `struct <name>` is complete.
  */
+/*
+ * Where `struct <name>` sits in its value type: after the common header, at
+ * a cache-line boundary, as in the kernel's value types. Registration (and
+ * the object loader, when the host's BTF leaves the value type out) lays a
+ * synthesized `struct bpf_struct_ops_<name>` out this way; the value's size
+ * is the data's end rounded up to the same boundary.
+ */
+#define SOPS_STRUCT_OPS_DATA_ALIGN 64
+
 #define SOPS_STRUCT_OPS_VALUE_TYPE(name)                                                           \
 	struct bpf_struct_ops_common_value {                                                       \
 		int32_t refcnt;                                                                    \

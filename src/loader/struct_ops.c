@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <structops/struct_ops.h>
+
 #include "loader_internal.h"
 
 static bool sec_is_link(const char *name)
@@ -349,10 +351,25 @@ static int init_kern(struct sops_object *obj, struct sops_map *map)
 	snprintf(name, sizeof(name), "%.*s", (int)core_essential_len(tn), tn);
 	snprintf(vname, sizeof(vname), "bpf_struct_ops_%s", name);
 	vid = find_host_type(obj, vname, BTF_KIND_STRUCT, &vbtf, &vslot);
-	if (vid < 0)
-		return log_err(&obj->log, -ESRCH,
-			       "struct_ops init_kern: struct %s is not found in kernel BTF (the host's or a module's; the value type of %s, for map %s)",
-			       vname, name, map->name);
+	if (vid < 0) {
+		/*
+		 * The value type is optional for a host: registration synthesizes
+		 * it. Lay the shadow out the same way when only the ops struct is
+		 * there (no value type id to report then).
+		 */
+		kid = find_host_type(obj, name, BTF_KIND_STRUCT, &kbtf, &slot);
+		if (kid < 0)
+			return log_err(&obj->log, -ESRCH,
+				       "struct_ops init_kern: struct %s is not found in kernel BTF (the host's or a module's; the value type of %s, for map %s)",
+				       vname, name, map->name);
+		kt = btf__type_by_id(kbtf, kid);
+		vid = 0;
+		st->kern_data_off = SOPS_STRUCT_OPS_DATA_ALIGN;
+		st->kern_value_size = (uint32_t)((SOPS_STRUCT_OPS_DATA_ALIGN + (uint64_t)kt->size +
+						  SOPS_STRUCT_OPS_DATA_ALIGN - 1) /
+						 SOPS_STRUCT_OPS_DATA_ALIGN * SOPS_STRUCT_OPS_DATA_ALIGN);
+		goto layout;
+	}
 	kbtf = vbtf;
 	slot = vslot;
 	kid = btf__find_by_name_kind(kbtf, name, BTF_KIND_STRUCT);
@@ -375,16 +392,17 @@ static int init_kern(struct sops_object *obj, struct sops_map *map)
 	st->kern_value_size = vt->size;
 	if (st->kern_data_off + (uint64_t)kt->size > vt->size)
 		return log_err(&obj->log, -EINVAL, "struct_ops init_kern: %s does not fit in %s", name, vname);
+layout:
 	free(st->kern_vdata);
 	free(st->kern_func_off);
 	lt = btf__type_by_id(obj->btf->btf, st->type_id);
-	st->kern_vdata = calloc(1, vt->size ? vt->size : 1);
+	st->kern_vdata = calloc(1, st->kern_value_size ? st->kern_value_size : 1);
 	st->kern_func_off = calloc(btf_vlen(lt) + 1, sizeof(*st->kern_func_off));
 	if (!st->kern_vdata || !st->kern_func_off)
 		return log_err(&obj->log, -ENOMEM, "out of memory");
 	st->value_type_id = (uint32_t)vid;
 	st->btf_obj = slot;
-	map->value_size = vt->size;
+	map->value_size = st->kern_value_size;
 	for (i = 0; i < btf_vlen(lt); i++) {
 		int err = init_member(obj, map, kbtf, kt, (__u32)kid, slot, i);
 

@@ -37,7 +37,7 @@
 #include "../vm/func_model.h"
 #include "thunk.h"
 
-#define ST_VALUE_ALIGN 64 /* data aligned to the cache line, as the kernel's value types */
+#define ST_VALUE_ALIGN SOPS_STRUCT_OPS_DATA_ALIGN /* data aligned to the cache line, as the kernel's value types */
 #define ST_ASSOC_POISON ((void *)(uintptr_t)0xeB9FUL) /* the kernel's BPF_PTR_POISON role */
 
 /* Argument annotations from stub parameter names. */
