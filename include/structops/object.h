@@ -288,6 +288,9 @@ SOPS_API const char *sops_map__struct_ops_type(const struct sops_map *map);
  * struct_ops, after load: the kernel value image (the host's value type:
  * common header then data, function slots holding program handles once
  * programs are loaded), its BTF id and the BTF (0 host, i + 1 module).
+ * When the host's BTF has no `struct bpf_struct_ops_<name>` (it is optional:
+ * registration synthesizes it), the image is laid out the same way (data at
+ * SOPS_STRUCT_OPS_DATA_ALIGN) and the value type id reads 0.
  */
 SOPS_API const void *sops_map__kern_value(const struct sops_map *map, size_t *size);
 SOPS_API uint32_t sops_map__btf_vmlinux_value_type_id(const struct sops_map *map);
