@@ -33,6 +33,8 @@ int cmd_prog_verify(int argc, char **argv);
 /* @s as the inside of a JSON string (a static buffer: one use at a time). */
 const char *tool_json_escape(const char *s);
 int cmd_map(int argc, char **argv);
+/* cmd_struct_ops.c: `structops struct_ops list|dump FILE.o`. */
+int cmd_struct_ops(int argc, char **argv);
 
 /*
  * cmd_prog.c, shared by `prog run` and `map dump` (cmd_map.c): load FILE.o into

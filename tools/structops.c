@@ -27,6 +27,7 @@ static const struct {
 	{ "object", cmd_object, "show the programs, maps and relocations of a BPF object" },
 	{ "prog", cmd_prog, "run a program of a BPF object through PROG_TEST_RUN" },
 	{ "map", cmd_map, "dump a map of a BPF object, optionally after running programs" },
+	{ "struct_ops", cmd_struct_ops, "list or dump the struct_ops maps of a BPF object" },
 };
 
 static void usage(FILE *out)
@@ -39,7 +40,7 @@ static void usage(FILE *out)
 		"\n"
 		"commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n`structops COMMAND --help` describes a command.\n");
 }
 
