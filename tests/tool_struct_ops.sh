@@ -2,7 +2,8 @@
 # tool_struct_ops.sh BUILD_DIR - `structops struct_ops list|dump` (issue 13, item 2)
 # on the loader test object (four struct_ops maps: plain, link, optional) and a
 # struct_ops test object: text and JSON (validated), --btf loads, --base, and
-# the failures (unknown map, missing BTF, a host without the struct, usage).
+# the failures (unknown map, missing BTF, a host without the struct, usage),
+# as JSON error objects with --json.
 # Prints PASS/FAIL lines and `N passed, N failed` last.
 set -u
 build=${1:-build}
@@ -98,5 +99,28 @@ check_out "struct_ops list takes no MAP" "unexpected argument 'ops1'" \
 	"$tool" struct_ops list "$dir/loader_main.v4.o" ops1
 "$tool" struct_ops >/dev/null 2>&1
 [ $? -eq 2 ] && ok "struct_ops without arguments: usage, exit 2" || ko "struct_ops without arguments" "not 2"
+
+# --json failures: one JSON error object on stdout (nothing else), status 1.
+jerr() { # NAME ERRNO ENAME WANT ARGS...
+	name=$1 en=$2 nm=$3 want=$4
+	shift 4
+	"$tool" struct_ops "$@" --json >"$tmp/err.json" 2>"$tmp/err.txt"
+	rc=$?
+	if [ $rc -eq 1 ] && [ ! -s "$tmp/err.txt" ] && python3 - "$tmp/err.json" "$en" "$nm" "$want" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = d["error"]
+assert list(d) == ["error"] and e["errno"] == int(sys.argv[2]) and e["name"] == sys.argv[3], d
+assert sys.argv[4] in e["message"], e["message"]
+PY
+	then ok "$name"; else ko "$name" "rc $rc: $(cat "$tmp/err.json" "$tmp/err.txt")"; fi
+}
+jerr "struct_ops --json error: missing map" 2 ENOENT "no struct_ops map named 'nope'" \
+	dump "$dir/loader_main.v4.o" nope
+jerr "struct_ops --json error: failed load" 3 ESRCH "bpf_struct_ops_sched_ops" \
+	list "$st/st_sched.v4.o" --btf "$dir/host.btf"
+jerr "struct_ops --json error: not an object" 22 EINVAL "not an ELF" list "$dir/host.btf"
+jerr "struct_ops --json error: missing BTF file" 2 ENOENT "none.btf" \
+	list "$dir/loader_main.v4.o" --btf "$tmp/none.btf"
 
 summary

@@ -13,6 +13,7 @@
  * value type (id and size) is shown.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,10 +57,44 @@ static void usage(FILE *out)
 		"  -h, --help      this text\n"
 		"\n"
 		"Exit status: 0 success, 1 an unreadable object or BTF, a failed load or no\n"
-		"map named MAP, 2 bad usage.\n"
+		"map named MAP, 2 bad usage. With --json a failure (status 1) prints\n"
+		"{\"error\": {\"errno\": N, \"name\": \"EXXX\", \"message\": \"...\"}} on stdout.\n"
 		"\n"
 		"example:\n"
 		"  structops struct_ops dump sched.bpf.o pol --btf host.btf --json\n");
+}
+
+/*
+ * A failure: "structops struct_ops: MESSAGE" on stderr, or with --json
+ * {"error": {"errno": N, "name": "EXXX", "message": "..."}} on stdout, so a
+ * script reading JSON gets JSON either way. @err is a negative errno.
+ */
+static void fail(const struct so_cmd *c, int err, const char *fmt, ...)
+{
+	const char *name = strerrorname_np(-err);
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!c->json) {
+		fprintf(stderr, "structops struct_ops: %s\n", msg);
+		return;
+	}
+	printf("{\"error\": {\"errno\": %d, \"name\": \"%s\", ", -err, name ? name : "EINVAL");
+	printf("\"message\": \"%s\"}}\n", tool_json_escape(msg));
+}
+
+/* A file that failed to load: the library's message (it names the file) or the file and errno. */
+static void fail_file(const struct so_cmd *c, const char *file, const char *log, int err)
+{
+	if (-err <= 0 || -err >= 4000)
+		err = -EINVAL; /* libbpf's relocation errnos */
+	if (log && log[0])
+		fail(c, err, "%s (%s)", log, strerror(-err));
+	else
+		fail(c, err, "%s: %s", file, strerror(-err));
 }
 
 /* The local struct type of struct_ops map @m in the object's BTF, or NULL. */
@@ -215,22 +250,24 @@ static int print_maps(struct so_cmd *c)
 	struct sops_map *m = NULL;
 	bool first = true;
 
-	if (c->json)
-		printf("{\"maps\": [");
 	while ((m = (struct sops_map *)sops_object__next_map(c->obj, m))) {
 		if (sops_map__type(m) != SOPS_MAP_TYPE_STRUCT_OPS)
 			continue;
 		if (c->only && strcmp(c->only, sops_map__name(m)))
 			continue;
+		if (first && c->json)
+			printf("{\"maps\": [");
 		print_map(c, m, first);
 		first = false;
 	}
-	if (c->json)
-		printf("\n]}\n");
+	if (first && c->json && !c->only)
+		printf("{\"maps\": [");
 	if (c->only && first) {
-		fprintf(stderr, "structops struct_ops: %s: no struct_ops map named '%s'\n", c->file, c->only);
+		fail(c, -ENOENT, "%s: no struct_ops map named '%s'", c->file, c->only);
 		return 1;
 	}
+	if (c->json)
+		printf("\n]}\n");
 	return 0;
 }
 
@@ -279,21 +316,21 @@ static int load_btf(struct so_cmd *c)
 	if (c->base_file) {
 		err = sops_btf__load_file(c->base_file, &bo, &c->base);
 		if (err) {
-			tool_report_file_error("struct_ops", c->base_file, log, err);
+			fail_file(c, c->base_file, log, err);
 			return err;
 		}
 		bo.base = c->base;
 	}
 	err = sops_btf__load_file(c->btf_file, &bo, &c->host);
 	if (err) {
-		tool_report_file_error("struct_ops", c->btf_file, log, err);
+		fail_file(c, c->btf_file, log, err);
 		return err;
 	}
 	lo.host_btf = c->host;
 	err = sops_object__load(c->obj, &lo);
 	if (err) {
-		fprintf(stderr, "structops struct_ops: %s: load: %s (%s)\n", c->file, log[0] ? log : "failed",
-			strerror(-err > 0 && -err < 4000 ? -err : EINVAL));
+		fail(c, -err > 0 && -err < 4000 ? err : -EINVAL, "%s: load: %s (%s)", c->file,
+		     log[0] ? log : "failed", strerror(-err > 0 && -err < 4000 ? -err : EINVAL));
 		return err;
 	}
 	c->loaded = true;
@@ -322,7 +359,7 @@ int cmd_struct_ops(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	err = sops_object__open_file(c.file, &oo, &c.obj);
 	if (err) {
-		tool_report_file_error("struct_ops", c.file, log, err);
+		fail_file(&c, c.file, log, err);
 		return 1;
 	}
 	rc = 1;
