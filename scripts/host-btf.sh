@@ -17,6 +17,10 @@
 #     object (or the host's own objects linked with ld -r): a whole binary
 #     also brings every library's types, and the same type from several units
 #     gets duplicated under ___N names when the units disagree.
+#   - Only C compilation units are encoded (--lang): pahole cannot encode
+#     C++ DWARF, and toolchains link C++ objects of their own into C programs
+#     (the sanitizer runtimes' preinit object under -fsanitize=address), which
+#     would otherwise fail the whole encoding.
 #   - C11 _Atomic types are not encoded; structops repairs what it can at
 #     load, but exposed members should use plain types with __atomic builtins.
 set -eu
@@ -37,10 +41,11 @@ if ! objdump -h "$bin" 2>/dev/null | grep -q '[.]debug_info'; then
 	echo "$0: $bin has no DWARF (.debug_info): build it with -g" >&2
 	exit 1
 fi
+langs=c89,c,c99,c11
 if [ -n "$base" ]; then
-	pahole --btf_base="$base" --btf_encode_detached="$out" "$bin"
+	pahole --lang="$langs" --btf_base="$base" --btf_encode_detached="$out" "$bin"
 else
-	pahole --btf_encode_detached="$out" "$bin"
+	pahole --lang="$langs" --btf_encode_detached="$out" "$bin"
 fi
 if [ "$embed" -eq 1 ]; then
 	objcopy --remove-section=.BTF "$bin" 2>/dev/null || true
