@@ -146,6 +146,8 @@ if [ -x "$fuzz" ]; then
 	mkdir -p "$tmp/corpus"
 	cp "$dir"/*.o "$dir/host.btf" "$tmp/corpus/"
 	rm -f "$tmp/corpus/host_types.o"
+	# Inputs that once crashed the loader (the corpus runs first, so every run replays them).
+	cp "$(dirname "$0")"/fuzz/loader_regress/* "$tmp/corpus/"
 	# A fixed seed keeps `make check` reproducible; SOPS_FUZZ_SEED=0 asks libFuzzer for a random one.
 	if SOPS_FUZZ_HOST_BTF="$dir/host.btf" "$fuzz" -seed="${SOPS_FUZZ_SEED:-1}" -runs="${SOPS_FUZZ_RUNS:-20000}" -max_total_time=45 \
 		-max_len=65536 -print_final_stats=0 -artifact_prefix="$tmp/" "$tmp/corpus" >"$tmp/fuzz.log" 2>&1; then
