@@ -37,7 +37,13 @@ static void asm_usage(FILE *out)
 		"FILE.s may be - for stdin.\n"
 		"  -o FILE.bin  where to write the bytecode (- for stdout, the default\n"
 		"               when stdout is not a terminal)\n"
-		"  -h, --help   this text\n");
+		"  -h, --help   this text\n"
+		"\n"
+		"Exit status: 0 success, 1 an unreadable file or a syntax error (the line\n"
+		"and the reason on stderr), 2 bad usage.\n"
+		"\n"
+		"example:\n"
+		"  printf 'mov %%%%r0, 42\\nexit\\n' | structops asm - -o prog.bin\n");
 }
 
 static void disasm_usage(FILE *out)
@@ -55,7 +61,13 @@ static void disasm_usage(FILE *out)
 		"               bytes without it). Helper and kfunc calls go to stand-in\n"
 		"               stubs and pseudo lddw to 0, so any bytecode can be shown.\n"
 		"  --blind      with --jited: compile with constant blinding\n"
-		"  -h, --help   this text\n");
+		"  -h, --help   this text\n"
+		"\n"
+		"Exit status: 0 success, 1 an unreadable file, bytecode that is not a whole\n"
+		"number of slots, or no JIT for --jited; 2 bad usage.\n"
+		"\n"
+		"example:\n"
+		"  structops disasm prog.bin --raw\n");
 }
 
 static bool is_help(const char *arg)
@@ -115,17 +127,17 @@ int cmd_asm(int argc, char **argv)
 		} else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
 			if (++i == argc) {
 				fprintf(stderr, "structops asm: %s needs a file name\n", argv[i - 1]);
-				return 1;
+				return 2;
 			}
 			out = argv[i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "structops asm: unknown option '%s'\n", argv[i]);
 			asm_usage(stderr);
-			return 1;
+			return 2;
 		} else if (in) {
 			fprintf(stderr, "structops asm: more than one input file ('%s', '%s')\n", in,
 				argv[i]);
-			return 1;
+			return 2;
 		} else {
 			in = argv[i];
 		}
@@ -133,7 +145,7 @@ int cmd_asm(int argc, char **argv)
 	if (!in) {
 		fprintf(stderr, "structops asm: no input file\n\n");
 		asm_usage(stderr);
-		return 1;
+		return 2;
 	}
 	if (!out) {
 		/* Bytecode on a terminal is noise and can upset it; ask for -o instead. */
@@ -188,11 +200,11 @@ int cmd_disasm(int argc, char **argv)
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "structops disasm: unknown option '%s'\n", argv[i]);
 			disasm_usage(stderr);
-			return 1;
+			return 2;
 		} else if (in) {
 			fprintf(stderr, "structops disasm: more than one input file ('%s', '%s')\n", in,
 				argv[i]);
-			return 1;
+			return 2;
 		} else {
 			in = argv[i];
 		}
@@ -200,11 +212,11 @@ int cmd_disasm(int argc, char **argv)
 	if (!in) {
 		fprintf(stderr, "structops disasm: no input file\n\n");
 		disasm_usage(stderr);
-		return 1;
+		return 2;
 	}
 	if (blind && !jited) {
 		fprintf(stderr, "structops disasm: --blind only applies with --jited\n");
-		return 1;
+		return 2;
 	}
 	if (jited && !sops_jit_available()) {
 		fprintf(stderr, "structops disasm: JIT not available\n");

@@ -65,14 +65,18 @@ static void bench_help(FILE *out)
 		"untrusted bytecode, use the checked interpreter, as `structops plugin` does).\n"
 		"\n"
 		"Exit status: 0 success, 1 failure (unreadable file, bytecode rejected, JIT not\n"
-		"available), 2 usage error.\n");
+		"available), 2 usage error.\n"
+		"\n"
+		"example:\n"
+		"  structops bench --jit --prog fib.bin --repeat 1000 --samples 5\n");
 }
 
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "structops bench: ");
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(see structops bench --help)\n");
+	fprintf(stderr, "\nusage: structops bench [--interp|--jit] --prog X.bin [--mem X.mem] [--repeat N] "
+		"[--samples S]\n(see structops bench --help)\n");
 	return 2;
 }
 

@@ -39,7 +39,16 @@ static void btf_usage(FILE *out)
 		"                # starts a comment); may be repeated. Functions with a\n"
 		"                bpf_kfunc decl tag are declared too, no other function is;\n"
 		"                without either the header says how to get them\n"
-		"  -h, --help    this text\n");
+		"  -h, --help    this text\n"
+		"\n"
+		"Exit status: 0 success, 1 an unreadable or invalid BTF (the type and the\n"
+		"reason on stderr), a header past the output limit, an unknown --kfuncs\n"
+		"name; 2 bad usage.\n"
+		"\n"
+		"examples:\n"
+		"  structops btf dump host.btf\n"
+		"  structops btf dump --format c host.btf --kfuncs host_kfunc_add > host.h\n"
+		"  structops btf dump --format c module.btf --base host.btf > module.h\n");
 }
 
 /* A growing NULL-terminated list of kfunc names; they point into the texts in @bufs, which it owns. */

@@ -30,9 +30,8 @@ static void plugin_usage(FILE *out)
 		"Runs one BPF program by the bpf_conformance plugin protocol: the program\n"
 		"arrives on stdin as hex bytes (\"b7 00 00 00 2a 00 00 00 95 ...\"), MEMHEX is\n"
 		"the input memory in the same form, r1 points to a writable copy of it and\n"
-		"r2 holds its length. On success r0 is printed in hex and the exit status\n"
-		"is 0; on any failure the reason goes to stderr and the status is 1.\n"
-		"Options and MEMHEX may come in any order.\n"
+		"r2 holds its length. On success r0 is printed in hex. Options and MEMHEX\n"
+		"may come in any order.\n"
 		"\n"
 		"  --interp     the interpreter in checked mode (default): every memory access\n"
 		"               is bounds-checked and the run has an instruction budget\n"
@@ -40,7 +39,14 @@ static void plugin_usage(FILE *out)
 		"  --budget N   checked mode: stop after N instructions (default %llu)\n"
 		"\n"
 		"Helper #5 is bpf_ktime_get_ns, as in Linux; it returns normally, which is\n"
-		"what the conformance tests that call helper 5 rely on.\n",
+		"what the conformance tests that call helper 5 rely on.\n"
+		"  -h, --help   this text\n"
+		"\n"
+		"Exit status: 0 success, 1 a failed run (bad bytecode, a fault or the\n"
+		"budget in checked mode, no JIT; the reason on stderr), 2 bad usage.\n"
+		"\n"
+		"example:\n"
+		"  echo 'b7 00 00 00 2a 00 00 00 95 00 00 00 00 00 00 00' | structops plugin\n",
 		PLUGIN_DEFAULT_BUDGET);
 }
 

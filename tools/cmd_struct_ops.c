@@ -64,38 +64,9 @@ static void usage(FILE *out)
 		"  structops struct_ops dump sched.bpf.o pol --btf host.btf --json\n");
 }
 
-/*
- * A failure: "structops struct_ops: MESSAGE" on stderr, or with --json
- * {"error": {"errno": N, "name": "EXXX", "message": "..."}} on stdout, so a
- * script reading JSON gets JSON either way. @err is a negative errno.
- */
-static void fail(const struct so_cmd *c, int err, const char *fmt, ...)
-{
-	const char *name = strerrorname_np(-err);
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (!c->json) {
-		fprintf(stderr, "structops struct_ops: %s\n", msg);
-		return;
-	}
-	printf("{\"error\": {\"errno\": %d, \"name\": \"%s\", ", -err, name ? name : "EINVAL");
-	printf("\"message\": \"%s\"}}\n", tool_json_escape(msg));
-}
-
-/* A file that failed to load: the library's message (it names the file) or the file and errno. */
-static void fail_file(const struct so_cmd *c, const char *file, const char *log, int err)
-{
-	if (-err <= 0 || -err >= 4000)
-		err = -EINVAL; /* libbpf's relocation errnos */
-	if (log && log[0])
-		fail(c, err, "%s (%s)", log, strerror(-err));
-	else
-		fail(c, err, "%s: %s", file, strerror(-err));
-}
+/* A failure, as text on stderr or a JSON error object (tool_error()). */
+#define fail(c, err, ...) tool_error("struct_ops", (c)->json, (err), __VA_ARGS__)
+#define fail_file(c, file, log, err) tool_error_file("struct_ops", (c)->json, (file), (log), (err))
 
 /* The local struct type of struct_ops map @m in the object's BTF, or NULL. */
 static const struct btf_type *local_type(const struct so_cmd *c, const struct sops_map *m,

@@ -34,7 +34,24 @@ static void usage(FILE *out)
 		"it kept (total and peak) and the time it took; for a rejected program also\n"
 		"the verifier's log. --log-level 1 prints the log of every program (each\n"
 		"instruction as verified), 2 adds the register state after every instruction.\n"
-		"Exit status: 0 all accepted, 1 some rejected, 2 the object did not load.\n");
+		"\n"
+		"  PROG            only this program (it is verified even when its section\n"
+		"                  starts with '?', autoload off)\n"
+		"  --log-level N   0 (default): the log of rejected programs only; 1: every\n"
+		"                  program's log; 2: with register states\n"
+		"  --json          JSON: {\"file\", \"programs\": [{\"name\", \"verdict\",\n"
+		"                  \"insns\", \"insn_processed\", \"total_states\", \"peak_states\",\n"
+		"                  \"max_states_per_insn\", \"time_us\", rejected: \"errno\",\n"
+		"                  \"reason\"; \"log\" when shown}], \"accepted\", \"rejected\"}\n"
+		"  -h, --help      this text\n"
+		"\n"
+		"Exit status: 0 all accepted, 1 some rejected, 2 bad usage or an object that\n"
+		"did not open or load (no program named PROG included). With --json such a\n"
+		"failure prints {\"error\": {\"errno\": N, \"name\": \"EXXX\", \"message\": \"...\"}}\n"
+		"on stdout.\n"
+		"\n"
+		"example:\n"
+		"  structops prog verify policy.bpf.o --log-level 1\n");
 }
 
 struct verify_opts {
@@ -190,25 +207,30 @@ static int run(const struct verify_opts *vo)
 	int err, rc = 2, accepted = 0, rejected = 0;
 	bool any = false;
 
-	if (!log)
+	if (!log) {
+		tool_error("prog verify", vo->json, -ENOMEM, "no memory for a %u-byte log", LOG_SIZE);
 		return 2;
+	}
 	err = sops_runtime__new(&ro, &rt);
 	if (!err)
 		err = sops_object__open_file(vo->file, NULL, &obj);
 	if (err) {
-		fprintf(stderr, "structops: %s: %s\n", vo->file, strerror(-err));
+		tool_error("prog verify", vo->json, err, "%s: %s", vo->file, strerror(-err));
 		goto out;
 	}
 	lo.runtime = rt;
 	if (vo->name) { /* a program named on the command line loads even with autoload off ("?") */
 		p = sops_object__find_program_by_name(obj, vo->name);
-		if (p)
-			sops_program__set_autoload(p, true);
+		if (!p) {
+			tool_error("prog verify", vo->json, -ENOENT, "%s: no program named %s", vo->file, vo->name);
+			goto out;
+		}
+		sops_program__set_autoload(p, true);
 	}
 	err = sops_object__load(obj, &lo);
 	if (err) {
-		fprintf(stderr, "structops: loading %s: %s%s%s\n", vo->file, strerror(-err), errlog[0] ? ": " : "",
-			errlog);
+		tool_error("prog verify", vo->json, err, "loading %s: %s%s%s", vo->file, strerror(-err),
+			   errlog[0] ? ": " : "", errlog);
 		goto out;
 	}
 	if (vo->json) {
@@ -242,10 +264,6 @@ static int run(const struct verify_opts *vo)
 		printf("], \"accepted\": %d, \"rejected\": %d}\n", accepted, rejected);
 	else
 		printf("%d accepted, %d rejected\n", accepted, rejected);
-	if (!any && vo->name) {
-		fprintf(stderr, "structops: %s: no program named %s\n", vo->file, vo->name);
-		goto out;
-	}
 	rc = rejected ? 1 : 0;
 out:
 	free(log);
@@ -259,7 +277,7 @@ int cmd_prog_verify(int argc, char **argv)
 	struct verify_opts vo = { 0 };
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help")) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--log-level") && i + 1 < argc) {

@@ -81,6 +81,17 @@ int tool_read_file(const char *path, uint8_t **data, size_t *size);
  */
 void tool_report_file_error(const char *cmd, const char *file, const char *log, int err);
 
+/*
+ * A failure of command @cmd: "structops CMD: MESSAGE" on stderr or, when @json,
+ * {"error": {"errno": N, "name": "EXXX", "message": "..."}} on stdout, so a
+ * script reading JSON gets JSON either way. @err is a negative errno (one
+ * outside the errno range, such as libbpf's relocation codes, reports EINVAL).
+ */
+void tool_error(const char *cmd, bool json, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* tool_error() for a file that failed to load: the library's @log (it names the file) or @file. */
+void tool_error_file(const char *cmd, bool json, const char *file, const char *log, int err);
+
 /* Read raw bytecode: a multiple of 8 bytes. Prints the problem on stderr on failure. */
 int tool_read_bytecode(const char *path, struct sops_insn **insns, size_t *insn_cnt);
 

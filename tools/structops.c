@@ -6,6 +6,7 @@
  * table below with a one-line summary for `structops --help`.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,10 @@ static void usage(FILE *out)
 		"commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\n`structops COMMAND --help` describes a command.\n");
+	fprintf(out, "\n`structops COMMAND --help` describes a command.\n"
+		"\n"
+		"Exit status: each command's own (0 success, 1 failure, 2 bad usage); 2 for\n"
+		"an unknown command.\n");
 }
 
 int tool_read_file(const char *path, uint8_t **data, size_t *size)
@@ -95,6 +99,36 @@ void tool_report_file_error(const char *cmd, const char *file, const char *log, 
 		fprintf(stderr, "structops %s: %s (%s)\n", cmd, log, why);
 	else
 		fprintf(stderr, "structops %s: %s: %s\n", cmd, file, why);
+}
+
+void tool_error(const char *cmd, bool json, int err, const char *fmt, ...)
+{
+	const char *name;
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!json) {
+		fprintf(stderr, "structops %s: %s\n", cmd, msg);
+		return;
+	}
+	if (-err <= 0 || -err >= 4000)
+		err = -EINVAL; /* libbpf's relocation errnos have no name */
+	name = strerrorname_np(-err);
+	printf("{\"error\": {\"errno\": %d, \"name\": \"%s\", ", -err, name ? name : "EINVAL");
+	printf("\"message\": \"%s\"}}\n", tool_json_escape(msg));
+}
+
+void tool_error_file(const char *cmd, bool json, const char *file, const char *log, int err)
+{
+	int e = -err > 0 && -err < 4000 ? err : -EINVAL;
+
+	if (log && log[0])
+		tool_error(cmd, json, e, "%s (%s)", log, strerror(-e));
+	else
+		tool_error(cmd, json, e, "%s: %s", file, strerror(-e));
 }
 
 int tool_read_bytecode(const char *path, struct sops_insn **insns, size_t *insn_cnt)
