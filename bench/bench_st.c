@@ -7,7 +7,8 @@
  * the host then calls ops->op(x) through the kdata it got in reg(). Timed
  * side by side with a native indirect call to the same function, for a
  * verified program on the JIT, the same program forced through
- * trust_unverified (the old way), and the fast interpreter.
+ * trust_unverified (the old way), the fast interpreter, and the JIT with
+ * run statistics on (what counting each call costs).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -132,13 +133,15 @@ static double time_fn(op_fn fn, uint64_t reps, int samples)
 	return per[samples / 2];
 }
 
-enum mode { M_VERIFIED_JIT, M_TRUSTED_JIT, M_VERIFIED_INTERP, M_CNT };
+/* M_STATS_JIT: verified on the JIT with run statistics on (a counting thunk: their cost). */
+enum mode { M_VERIFIED_JIT, M_TRUSTED_JIT, M_VERIFIED_INTERP, M_STATS_JIT, M_CNT };
 
 /* Build a runtime in @mode, register, load, attach; time the op. *@verified: the verifier's verdict. */
 static int run_mode(enum mode mode, struct btf *btf, int samples, double *ns, bool *verified)
 {
 	struct sops_runtime_opts ro = { .sz = sizeof(ro), .host_btf = btf, .jit = mode != M_VERIFIED_INTERP,
-					.trust_unverified = mode == M_TRUSTED_JIT };
+					.trust_unverified = mode == M_TRUSTED_JIT,
+					.enable_stats = mode == M_STATS_JIT };
 	struct sops_struct_ops ops = { .name = "bench_ops", .init = b_init, .init_member = b_init_member,
 				       .reg = b_reg, .unreg = b_unreg, .cfi_stubs = &stubs };
 	struct sops_prog_verdict v = { .sz = sizeof(v) };
@@ -198,7 +201,7 @@ static int run_mode(enum mode mode, struct btf *btf, int samples, double *ns, bo
 		err = -EINVAL;
 		goto out;
 	}
-	*ns = time_fn(kdata->op, mode == M_VERIFIED_INTERP ? 1u << 20 : 20u << 20, samples);
+	*ns = time_fn(kdata->op, mode >= M_VERIFIED_INTERP ? 1u << 20 : 20u << 20, samples);
 	sops_rcu_read_unlock();
 	sops_map_delete_elem(rt, mfd, &zero);
 out:
@@ -216,7 +219,7 @@ out:
 int bench_st_call(int samples)
 {
 	static const char *const names[M_CNT] = { "verified, JIT", "trust_unverified, JIT",
-						  "verified, interpreter" };
+						  "verified, interpreter", "verified, JIT, stats on" };
 	struct btf *btf = make_btf();
 	double native, ns[M_CNT] = { 0 };
 	bool verified[M_CNT] = { false };

@@ -42,6 +42,31 @@ else
 fi
 check_out engine "jit, verified" "$tool" prog run "$tmp/p.o" add --ctx-in 1400000014000000
 check_out engine_interp "interpreter, verified" "$tool" prog run "$tmp/p.o" add --ctx-in 1400000014000000 --interp
+# run statistics: the command's runs are counted (every repetition), with their time
+stats_line() {
+	"$tool" prog run "$tmp/p.o" add --ctx-in 1400000014000000 "$@" 2>&1 | grep '^stats: '
+}
+for eng in "" --interp; do
+	line=$(stats_line --repeat 10 $eng)
+	t=$(echo "$line" | sed -n 's/^stats: run_cnt 10, run_time_ns \([0-9]*\), fault_cnt 0$/\1/p')
+	if [ -n "$t" ] && [ "$t" -gt 0 ]; then ok "stats_text${eng}"; else ko "stats_text${eng}" "got: $line"; fi
+done
+check_out stats_once "stats: run_cnt 1, " "$tool" prog run "$tmp/p.o" add --ctx-in 1400000014000000
+"$tool" prog run "$tmp/p.o" add --ctx-in 1400000014000000 --repeat 7 --json >"$tmp/run.json" 2>&1
+if python3 - "$tmp/run.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["retval"] == 42, d
+assert d["run_cnt"] == 7 and d["run_time_ns"] > 0 and d["fault_cnt"] == 0, d
+PY
+then ok stats_json; else ko stats_json "got: $(cat "$tmp/run.json")"; fi
+# a checked run that faults: the command fails, and the statistics say so
+out=$("$tool" prog run "$tmp/p.o" wild --ctx-in 0010000000000000 2>/dev/null)
+rc=$?
+case $out in
+"stats: run_cnt 1, run_time_ns "*", fault_cnt 1") [ $rc -eq 1 ] && ok stats_fault || ko stats_fault "exit status $rc" ;;
+*) ko stats_fault "got: $out" ;;
+esac
 # prog verify: veristat-like lines, exit 0 all accepted / 1 any rejected, the log on rejection, JSON
 check_out verify_ok "add: accepted" "$tool" prog verify "$tmp/p.o" add
 "$tool" prog verify "$tmp/p.o" add >/dev/null 2>&1 && ok verify_exit0 || ko verify_exit0 "exit status $?"

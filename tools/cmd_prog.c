@@ -2,8 +2,8 @@
 /*
  * cmd_prog.c - `structops prog run FILE.o PROG`: load an object into a fresh
  * runtime (the library's path: maps created, global data written, only PROG
- * loaded) and run PROG through PROG_TEST_RUN, printing its return value and
- * average duration. Also the tool_run_* steps `map dump` shares (commands.h).
+ * loaded) and run PROG through PROG_TEST_RUN, printing its return value,
+ * average duration and run statistics (run_cnt, run_time_ns, fault_cnt). Also the tool_run_* steps `map dump` shares (commands.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +26,10 @@ static void usage(FILE *out)
 		"and prints its return value, average duration and the engine that ran it: a\n"
 		"program the verifier proved safe runs on the JIT (the fast interpreter with\n"
 		"--interp), any other in the interpreter's checked mode. --jit also runs\n"
-		"unverified code on the JIT, unchecked (unsafe; said on stderr).\n"
+		"unverified code on the JIT, unchecked (unsafe; said on stderr). Then the\n"
+		"run statistics of those runs (counted for the command, as with the kernel's\n"
+		"BPF_ENABLE_STATS): `stats: run_cnt N, run_time_ns T, fault_cnt F` (JSON:\n"
+		"run_cnt, run_time_ns, fault_cnt); also printed when a checked run faults.\n"
 		"verify: see `structops prog verify --help`.\n");
 }
 
@@ -158,12 +161,33 @@ void tool_run_free(struct tool_run *r)
 	free(r->ctx);
 }
 
+/* The run statistics OBJ_GET_INFO reports for @p (fault_cnt: a structops extension). */
+static int get_stats(struct tool_run *r, struct sops_program *p, struct sops_bpf_prog_info *info)
+{
+	uint32_t len = sizeof(*info);
+	int err;
+
+	memset(info, 0, sizeof(*info));
+	err = sops_prog_get_info_by_fd(r->rt, sops_program__handle(p), info, &len);
+	if (err)
+		fprintf(stderr, "structops: reading the statistics of %s: %s\n", r->name, strerror(-err));
+	return err;
+}
+
+static void print_stats_text(const struct sops_bpf_prog_info *info)
+{
+	printf("stats: run_cnt %llu, run_time_ns %llu, fault_cnt %llu\n",
+	       (unsigned long long)info->run_cnt, (unsigned long long)info->run_time_ns,
+	       (unsigned long long)info->fault_cnt);
+}
+
 static int prog_run(int argc, char **argv)
 {
 	struct tool_run r = { .repeat = 1 };
 	const char *data_path = NULL;
 	struct sops_program *p, *target = NULL;
 	struct sops_test_run_opts o;
+	struct sops_bpf_prog_info stats;
 	uint8_t *data = NULL;
 	size_t data_len = 0;
 	int rc = 1;
@@ -202,8 +226,16 @@ static int prog_run(int argc, char **argv)
 		fprintf(stderr, "structops: %s: no program named %s\n", r.file, r.name);
 		goto out;
 	}
-	if (tool_run_load(&r) || tool_run_prog(&r, r.name, data, (uint32_t)data_len, &o))
+	if (tool_run_load(&r))
 		goto out;
+	/* Counting starts here, so the statistics are those of this command's runs. */
+	sops_runtime__enable_stats(r.rt, true);
+	if (tool_run_prog(&r, r.name, data, (uint32_t)data_len, &o)) {
+		/* Still say what ran: a checked run that faulted shows in fault_cnt. */
+		if (!r.json && !get_stats(&r, target, &stats))
+			print_stats_text(&stats);
+		goto out;
+	}
 	{
 		struct sops_prog_verdict v = { .sz = sizeof(v) };
 		const char *engine = "?";
@@ -211,17 +243,22 @@ static int prog_run(int argc, char **argv)
 		if (!sops_prog_get_verdict(r.rt, sops_program__handle(target), &v))
 			engine = v.checked ? "interpreter (checked)"
 				 : v.engine == SOPS_ENGINE_JIT ? "jit" : "interpreter";
+		if (get_stats(&r, target, &stats))
+			goto out;
 		if (r.json) {
 			printf("{\"retval\": %u, \"duration_ns\": %u, \"engine\": \"%s\", \"verified\": %s",
 			       o.retval, o.duration, engine, v.verified ? "true" : "false");
 			if (!v.verified)
 				printf(", \"reason\": \"%s\"", tool_json_escape(v.reason));
-			printf("}\n");
+			printf(", \"run_cnt\": %llu, \"run_time_ns\": %llu, \"fault_cnt\": %llu}\n",
+			       (unsigned long long)stats.run_cnt, (unsigned long long)stats.run_time_ns,
+			       (unsigned long long)stats.fault_cnt);
 		} else {
 			printf("retval %u (0x%x), %u ns per run, %s, %s\n", o.retval, o.retval, o.duration,
 			       engine, v.verified ? "verified" : "not verified");
 			if (!v.verified && v.reason[0])
 				printf("not verified: insn %s\n", v.reason);
+			print_stats_text(&stats);
 		}
 	}
 	rc = 0;

@@ -330,7 +330,10 @@ struct sops_bpf_map_info {
 	uint64_t map_extra;
 } __attribute__((aligned(8)));
 
-/* struct bpf_prog_info (fields structops fills: type, id, tag, lengths, insns, maps, name, stats). */
+/*
+ * struct bpf_prog_info (fields structops fills: type, id, tag, lengths, insns,
+ * maps, name, run statistics), plus fault_cnt at the end (structops only).
+ */
 struct sops_bpf_prog_info {
 	uint32_t type;
 	uint32_t id;
@@ -372,6 +375,13 @@ struct sops_bpf_prog_info {
 	uint32_t attach_btf_obj_id;
 	uint32_t attach_btf_id;
 	uint32_t : 32;
+	/*
+	 * structops extension (the kernel's struct ends above, at 232 bytes):
+	 * runs of the program in checked mode that faulted (test runs, host
+	 * runs, op calls), counted whether or not run statistics are on. A
+	 * caller passing the kernel's info_len simply does not get it.
+	 */
+	uint64_t fault_cnt;
 } __attribute__((aligned(8)));
 
 /* struct bpf_btf_info */

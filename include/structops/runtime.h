@@ -77,8 +77,14 @@ struct sops_runtime_opts {
 	 * -E2BIG, one that does not fit beside the live maps -ENOMEM.
 	 */
 	size_t map_mem_limit;
+	/*
+	 * Start with run statistics on (sops_runtime__enable_stats(); the
+	 * kernel's kernel.bpf_stats_enabled). Default off: counting costs two
+	 * clock reads per run.
+	 */
+	bool enable_stats;
 };
-#define sops_runtime_opts__last_field map_mem_limit
+#define sops_runtime_opts__last_field enable_stats
 
 /*
  * sops_runtime__new - create an empty runtime. Returns 0 and *@rt or a negative
@@ -101,6 +107,36 @@ SOPS_API void sops_runtime__set_verifier_strict(struct sops_runtime *rt, bool st
 SOPS_API void sops_runtime__set_jit(struct sops_runtime *rt, bool jit);
 /* Replace the trace sink (NULL: stderr, one line per message). Thread-safe; in-flight messages may go either way. */
 SOPS_API void sops_runtime__set_trace_sink(struct sops_runtime *rt, sops_trace_fn fn, void *ctx);
+
+/*
+ * Run statistics (docs/runtime.md "Run statistics"), the analogue of the
+ * kernel's BPF_ENABLE_STATS / kernel.bpf_stats_enabled. While they are on,
+ * every run of a program adds 1 to its run_cnt and the run's wall time
+ * (CLOCK_MONOTONIC) to its run_time_ns, both read through OBJ_GET_INFO
+ * (struct sops_bpf_prog_info). Runs are: each repetition of PROG_TEST_RUN,
+ * each sops_prog_run(), and each op call through a struct_ops thunk.
+ * Off (the default), nothing is counted and runs pay nothing for it.
+ *
+ * Op calls: interpreter thunks test the switch on every call, so they follow
+ * it both ways. A JIT'd member is bound when its struct_ops map is updated:
+ * with stats on, through a counting thunk (which still runs the JIT code,
+ * entered through a libffi closure, and itself follows later switches); with
+ * stats off, as the program's native entry, which never counts, even after
+ * stats are turned on: update the map again (or re-create it) to count those.
+ *
+ * Faults of checked runs are counted in fault_cnt whatever the switch says.
+ * Counters only grow; they are relaxed atomic adds (no lock, no allocation),
+ * so concurrent runs are all counted, and a reader may see run_cnt and
+ * run_time_ns from slightly different moments.
+ */
+/*
+ * sops_runtime__enable_stats - turn run statistics on or off for every program
+ * of @rt. Not reference counted (unlike the kernel's BPF_ENABLE_STATS fd): the
+ * last call wins. Thread-safe; runs already in progress may or may not count.
+ */
+SOPS_API void sops_runtime__enable_stats(struct sops_runtime *rt, bool enable);
+/* Whether run statistics are on. Thread-safe. */
+SOPS_API bool sops_runtime__stats_enabled(struct sops_runtime *rt);
 
 /* What the verifier said about a loaded program (sops_prog_get_verdict). */
 struct sops_prog_verdict {

@@ -628,6 +628,20 @@ int rt_prog_run(struct sops_prog *prog, const uint64_t args[5], const struct sop
 	return vm_run(prog, prog->vm, sops_vm__jit_fn(prog->vm), args, regions, region_cnt, retval);
 }
 
+int rt_prog_run_counted(struct sops_prog *prog, const uint64_t args[5],
+			const struct sops_mem_region *regions, size_t region_cnt, uint64_t *retval)
+{
+	uint64_t start;
+	int err;
+
+	if (!rt_stats_on(prog->obj.rt))
+		return rt_prog_run(prog, args, regions, region_cnt, retval);
+	start = rt_now_ns();
+	err = rt_prog_run(prog, args, regions, region_cnt, retval);
+	rt_prog_stats_add(prog, 1, rt_now_ns() - start); /* a run that faulted ran too */
+	return err;
+}
+
 /* PROG_LOAD's line_info records (the kernel's bpf_line_info) with the strings of prog_btf. */
 static int line_info_get(struct sops_prog *prog, const union sops_bpf_attr *attr,
 			 struct sops_line_info **out, uint32_t *cnt)
@@ -816,7 +830,7 @@ int sops_prog_run(struct sops_runtime *rt, int prog_fd, void *ctx, size_t ctx_si
 		return -EINVAL; /* the verifier let it read that much ctx unchecked */
 	}
 	urcu_bp_read_lock();
-	err = rt_prog_run(prog, args, &region, ctx && ctx_size ? 1 : 0, &ret);
+	err = rt_prog_run_counted(prog, args, &region, ctx && ctx_size ? 1 : 0, &ret);
 	urcu_bp_read_unlock();
 	rt_obj_put(o);
 	if (!err && retval)
@@ -889,6 +903,7 @@ int rt_prog_fill_info(struct sops_prog *prog, void *uinfo, uint32_t *info_len)
 	info.btf_id = prog->btf ? prog->btf->obj.id : 0;
 	info.run_time_ns = atomic_load(&prog->run_time_ns);
 	info.run_cnt = atomic_load(&prog->run_cnt);
+	info.fault_cnt = atomic_load(&prog->fault_cnt);
 	info.verified_insns = (uint32_t)prog->vstats.insn_processed;
 	info.attach_btf_obj_id = prog->attach_btf ? prog->attach_btf->obj.id : 0;
 	info.attach_btf_id = prog->attach_btf_id;

@@ -27,6 +27,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <urcu-bp.h>
 
@@ -351,6 +352,7 @@ struct sops_prog {
 	uint32_t cb_cnt;
 	uint8_t tag[SOPS_BPF_TAG_SIZE];
 	uint64_t load_time;
+	/* Run statistics: added only while the runtime's stats are on (rt_prog_stats_add). */
 	atomic_ullong run_cnt;
 	atomic_ullong run_time_ns;
 	atomic_ullong fault_cnt; /* checked runs that faulted (op calls, callbacks, test runs) */
@@ -385,6 +387,9 @@ const struct rt_prog_type_ops *rt_prog_type_lookup(struct sops_runtime *rt, uint
  */
 int rt_prog_run(struct sops_prog *prog, const uint64_t args[5], const struct sops_mem_region *regions,
 		size_t region_cnt, uint64_t *retval);
+/* rt_prog_run, counted in @prog's run statistics when the runtime has them on. */
+int rt_prog_run_counted(struct sops_prog *prog, const uint64_t args[5],
+			const struct sops_mem_region *regions, size_t region_cnt, uint64_t *retval);
 /* The map an lddw MAP_FD/MAP_IDX of the program being loaded names, or NULL. */
 typedef struct rt_map *(*rt_lddw_map_fn)(void *ctx, const struct sops_insn *lddw);
 /*
@@ -547,6 +552,7 @@ struct sops_runtime {
 	bool always_checked;         /* even verified programs run checked (soundness tests) */
 	atomic_bool jit;
 	atomic_bool no_inline; /* keep map lookups as helper calls (the bench's baseline) */
+	atomic_bool stats;     /* run statistics on (sops_runtime__enable_stats) */
 	pthread_mutex_t trace_lock;
 	sops_trace_fn trace_fn;
 	void *trace_ctx;
@@ -556,6 +562,30 @@ struct sops_runtime {
 	/* The struct_ops layer's state (src/struct_ops/st_internal.h). */
 	void *st;
 };
+
+/*
+ * Run statistics (runtime.h, docs/runtime.md): whether a run starting now
+ * counts (a relaxed load: the switch orders nothing), the clock both ends of
+ * a counted run read, and the relaxed adds of @runs runs that took @ns.
+ */
+static inline bool rt_stats_on(struct sops_runtime *rt)
+{
+	return atomic_load_explicit(&rt->stats, memory_order_relaxed);
+}
+
+static inline uint64_t rt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline void rt_prog_stats_add(struct sops_prog *prog, uint64_t runs, uint64_t ns)
+{
+	atomic_fetch_add_explicit(&prog->run_cnt, runs, memory_order_relaxed);
+	atomic_fetch_add_explicit(&prog->run_time_ns, ns, memory_order_relaxed);
+}
 
 /* The struct_ops layer: installed at creation, torn down after every object is gone. */
 int st_runtime_init(struct sops_runtime *rt);

@@ -50,6 +50,7 @@ int sops_runtime__new(const struct sops_runtime_opts *opts, struct sops_runtime 
 	atomic_init(&rt->verifier_strict, OPTS_GET(opts, verifier_strict, false));
 	rt->always_checked = OPTS_GET(opts, always_checked, false);
 	atomic_init(&rt->jit, OPTS_GET(opts, jit, false));
+	atomic_init(&rt->stats, OPTS_GET(opts, enable_stats, false));
 	rt->trace_fn = OPTS_GET(opts, trace_fn, NULL);
 	rt->trace_ctx = OPTS_GET(opts, trace_ctx, NULL);
 	rt->host_btf = OPTS_GET(opts, host_btf, NULL);
@@ -114,6 +115,16 @@ void sops_runtime__set_trust_unverified(struct sops_runtime *rt, bool trust)
 void sops_runtime__set_jit(struct sops_runtime *rt, bool jit)
 {
 	atomic_store(&rt->jit, jit);
+}
+
+void sops_runtime__enable_stats(struct sops_runtime *rt, bool enable)
+{
+	atomic_store(&rt->stats, enable);
+}
+
+bool sops_runtime__stats_enabled(struct sops_runtime *rt)
+{
+	return atomic_load(&rt->stats);
 }
 
 void sops_runtime__set_trace_sink(struct sops_runtime *rt, sops_trace_fn fn, void *ctx)

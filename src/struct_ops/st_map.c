@@ -206,7 +206,7 @@ static int fill_func(struct st_map *m, uint32_t i, void *kdata, void *udata)
 	m->progs[i] = prog;
 	if (!sm->supported)
 		return -EINVAL; /* cannot happen: such a program fails its load */
-	err = thunk_create(&sm->model, prog->vm, &th, &log);
+	err = thunk_create_prog(&sm->model, prog, &th, &log);
 	if (err)
 		return err;
 	m->thunks[i] = th;

@@ -243,14 +243,13 @@ static int st_test_run(struct sops_prog *prog, const union sops_bpf_attr *attr,
 						    false };
 	regs[0] = (uint64_t)(uintptr_t)args;
 	urcu_bp_read_lock();
-	err = rt_prog_run(prog, regs, regions, nreg, &ret);
+	err = rt_prog_run_counted(prog, regs, regions, nreg, &ret);
 	urcu_bp_read_unlock();
 	if (!err) {
 		if (state)
 			memcpy(ustate, state, state_size);
 		uattr->test.retval = (uint32_t)ret;
 		uattr->test.duration = 0;
-		atomic_fetch_add(&prog->run_cnt, 1);
 	}
 	free(state);
 	return err;

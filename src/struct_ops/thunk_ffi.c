@@ -11,7 +11,9 @@
  * A checked-mode program (unverified, checked interpreter) may only touch
  * memory it is given: it runs with the context array as a read-only region
  * (the kernel's struct_ops contexts are read-only too); a fault returns 0.
- * Other engines take the direct path. Neither allocates.
+ * Other engines take the direct path. Neither allocates. A thunk of a loaded
+ * program also counts each call in the program's run statistics while they
+ * are on (two clock reads and two relaxed adds; one relaxed load when off).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,6 +34,7 @@ struct ffi_thunk {
 	struct thunk base;
 	ffi_closure *closure;
 	const struct sops_vm *prog;
+	struct sops_prog *owner; /* whose run statistics calls add to; NULL: none */
 	bool checked;
 	struct func_model model;
 	ffi_cif cif;
@@ -90,7 +93,9 @@ static void thunk_handler(ffi_cif *cif, void *ret, void **args, void *user)
 	const struct func_model *m = &t->model;
 	uint64_t ctx[FUNC_MODEL_MAX_ARGS];
 	unsigned int slot = 0;
-	uint64_t r0;
+	/* Tested per call: a relaxed load, nothing next to the interpreter's cost. */
+	bool stats = t->owner && rt_stats_on(t->owner->obj.rt);
+	uint64_t r0, start = stats ? rt_now_ns() : 0;
 
 	for (int i = 0; i < m->nr_args; i++) {
 		if (m->arg_flags[i] & FMODEL_STRUCT) {
@@ -113,6 +118,8 @@ static void thunk_handler(ffi_cif *cif, void *ret, void **args, void *user)
 	} else {
 		r0 = sops_vm__exec(t->prog, (uint64_t)(uintptr_t)ctx, 0);
 	}
+	if (stats)
+		rt_prog_stats_add(t->owner, 1, rt_now_ns() - start);
 	if (m->ret_size)
 		*(ffi_arg *)ret = (ffi_arg)func_model_narrow_ret(m, r0);
 }
@@ -125,8 +132,8 @@ static void ffi_thunk_release(struct thunk *base)
 	free(t);
 }
 
-int thunk_create_ffi(const struct func_model *m, const struct sops_vm *prog, struct thunk **out,
-		     struct sops_log *log)
+int thunk_create_ffi(const struct func_model *m, const struct sops_vm *prog, struct sops_prog *owner,
+		     struct thunk **out, struct sops_log *log)
 {
 	ffi_type *rtype = m->ret_size ? int_type(m->ret_size, m->ret_flags) : &ffi_type_void;
 	struct ffi_thunk *t;
@@ -137,6 +144,7 @@ int thunk_create_ffi(const struct func_model *m, const struct sops_vm *prog, str
 	if (!t)
 		return log_err(log, -ENOMEM, "out of memory for a thunk");
 	t->prog = prog;
+	t->owner = owner;
 	t->checked = sops_vm__checked(prog);
 	t->model = *m;
 	for (int i = 0; i < m->nr_args; i++)
@@ -160,4 +168,13 @@ int thunk_create_ffi(const struct func_model *m, const struct sops_vm *prog, str
 	t->base.release = ffi_thunk_release;
 	*out = &t->base;
 	return 0;
+}
+
+int thunk_create_prog(const struct func_model *m, struct sops_prog *prog, struct thunk **out,
+		      struct sops_log *log)
+{
+	/* Decided once, here: the native entry has no room for counting. */
+	if (sops_vm__jit_fn(prog->vm) && !rt_stats_on(prog->obj.rt))
+		return thunk_create_jit(m, prog->vm, out, log);
+	return thunk_create_ffi(m, prog->vm, prog, out, log);
 }

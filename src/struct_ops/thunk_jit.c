@@ -61,5 +61,5 @@ int thunk_create(const struct func_model *m, const struct sops_vm *prog, struct 
 {
 	if (prog->jit)
 		return thunk_create_jit(m, prog, out, log);
-	return thunk_create_ffi(m, prog, out, log);
+	return thunk_create_ffi(m, prog, NULL, out, log);
 }
