@@ -338,6 +338,7 @@ static void emit_prologue(struct gen *g)
 		"\n"
 		"#include <errno.h>\n"
 		"#include <stddef.h>\n"
+		"#include <stdio.h>\n"
 		"#include <stdlib.h>\n"
 		"#include <string.h>\n"
 		"\n"
@@ -443,25 +444,26 @@ static void emit_bind(struct gen *g)
 	fprintf(g->out, "\t(void)sz;\n\treturn 0;\n}\n");
 
 	fprintf(g->out,
-		"\n/* Find the maps and programs by name: -ENOENT when the object lacks one. */\n"
-		"static inline int %s__bind(struct %s *s)\n"
+		"\n/* Find the maps and programs by name: -ENOENT when the object lacks one (*@what). */\n"
+		"static inline int %s__bind(struct %s *s, const char **what)\n"
 		"{\n",
 		g->name, g->name);
 	for (size_t i = 0; i < g->map_cnt; i++)
 		fprintf(g->out,
 			"\ts->maps.%s = sops_object__find_map_by_name(s->obj, \"%s\");\n"
-			"\tif (!s->maps.%s)\n\t\treturn -ENOENT;\n",
-			g->maps[i].ident, sops_map__name(g->maps[i].map), g->maps[i].ident);
+			"\tif (!s->maps.%s) {\n\t\t*what = \"no map '%s'\";\n\t\treturn -ENOENT;\n\t}\n",
+			g->maps[i].ident, sops_map__name(g->maps[i].map), g->maps[i].ident,
+			sops_map__name(g->maps[i].map));
 	while ((p = sops_object__next_program(g->obj, p))) {
 		const char *n = sops_program__name(p);
 
 		if (is_ident(n))
 			fprintf(g->out,
 				"\ts->progs.%s = sops_object__find_program_by_name(s->obj, \"%s\");\n"
-				"\tif (!s->progs.%s)\n\t\treturn -ENOENT;\n",
-				n, n, n);
+				"\tif (!s->progs.%s) {\n\t\t*what = \"no program '%s'\";\n\t\treturn -ENOENT;\n\t}\n",
+				n, n, n, n);
 	}
-	fprintf(g->out, "\treturn %s__bind_data(s, 1);\n}\n", g->name);
+	fprintf(g->out, "\t*what = \"a value size differs\";\n\treturn %s__bind_data(s, 1);\n}\n", g->name);
 }
 
 static void emit_lifecycle(struct gen *g)
@@ -505,6 +507,7 @@ static void emit_lifecycle(struct gen *g)
 		"{\n"
 		"\tstruct sops_object_open_opts o = { .sz = sizeof(o) };\n"
 		"\tstruct %s *s;\n"
+		"\tconst char *what = \"\";\n"
 		"\tsize_t size = 0;\n"
 		"\tconst void *elf = %s__elf_bytes(&size);\n"
 		"\tint err;\n\n"
@@ -517,11 +520,17 @@ static void emit_lifecycle(struct gen *g)
 		"\tif (!s) {\n\t\terrno = ENOMEM;\n\t\treturn NULL;\n\t}\n"
 		"\terr = path ? sops_object__open_file(path, &o, &s->obj)\n"
 		"\t\t   : sops_object__open_mem(elf, size, &o, &s->obj);\n"
-		"\tif (!err)\n\t\terr = %s__bind(s);\n"
+		"\tif (!err) {\n"
+		"\t\terr = %s__bind(s, &what);\n"
+		"\t\tif (err && o.log_buf && o.log_size)\n"
+		"\t\t\tsnprintf(o.log_buf, o.log_size, \"%%s does not match skeleton %s (made from %s): %%s\",\n"
+		"\t\t\t\t path ? path : \"embedded object\", what);\n"
+		"\t}\n"
 		"\tif (err) {\n\t\t%s__destroy(s);\n\t\terrno = -err;\n\t\treturn NULL;\n\t}\n"
 		"\treturn s;\n"
 		"}\n",
-		sops_object__name(g->obj), n, n, n, n, sops_object__name(g->obj), n, n, n);
+		sops_object__name(g->obj), n, n, n, n, sops_object__name(g->obj), n, n, n,
+		strrchr(g->file, '/') ? strrchr(g->file, '/') + 1 : g->file, n);
 
 	fprintf(g->out,
 		"\n/*\n"
