@@ -53,6 +53,10 @@ struct gen {
 	struct gen_map *maps;
 	size_t map_cnt;
 	FILE *out;
+	/* offset checks of the struct being emitted: "struct X", then "field off" lines */
+	char struct_name[200];
+	char checks[4096];
+	size_t checks_len;
 	char *text;
 	size_t text_size;
 };
@@ -200,6 +204,43 @@ static int collect_maps(struct gen *g)
 	return 0;
 }
 
+/*
+ * Offset checks: the host's compiler must lay each generated struct out as
+ * the object's BTF says (it may not for packed or over-aligned types), so
+ * every member gets a _Static_assert after its struct. Beyond the buffer,
+ * members go unchecked.
+ */
+static void begin_struct(struct gen *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(g->struct_name, sizeof(g->struct_name), fmt, ap);
+	va_end(ap);
+	g->checks_len = 0;
+	g->checks[0] = '\0';
+	fprintf(g->out, "\n%s {\n", g->struct_name);
+}
+
+static void check_offset(struct gen *g, const char *field, uint32_t off)
+{
+	int n = snprintf(g->checks + g->checks_len, sizeof(g->checks) - g->checks_len,
+			 "_Static_assert(offsetof(%s, %s) == %u, \"%s: %s moved\");\n", g->struct_name,
+			 field, off, g->struct_name, field);
+
+	if (n > 0 && (size_t)n < sizeof(g->checks) - g->checks_len)
+		g->checks_len += (size_t)n;
+	else
+		g->checks[g->checks_len] = '\0';
+}
+
+static void end_struct(struct gen *g)
+{
+	fprintf(g->out, "};\n");
+	if (g->checks_len)
+		fprintf(g->out, "#ifndef __cplusplus\n%s#endif\n", g->checks);
+}
+
 /* One field at byte @off of a generated struct, padding up to it from *@cur first. */
 static int emit_field(struct gen *g, uint32_t type, const char *name, uint32_t off, uint32_t size,
 		      uint32_t *cur, int *pad)
@@ -210,6 +251,7 @@ static int emit_field(struct gen *g, uint32_t type, const char *name, uint32_t o
 
 	if (off > *cur)
 		fprintf(g->out, "\tchar __pad%d[%u];\n", (*pad)++, off - *cur);
+	check_offset(g, name, off);
 	fprintf(g->out, "\t");
 	err = btf_dump__emit_type_decl(g->dump, type, &o);
 	if (err)
@@ -238,7 +280,7 @@ static int emit_datasec(struct gen *g, const struct gen_map *gm)
 		if (v && btf_is_var(v) && btf_var(v)->linkage != BTF_VAR_STATIC)
 			err = btf_dump__dump_type(g->dump, v->type);
 	}
-	fprintf(g->out, "\nstruct %s__%s {\n", g->name, gm->ident);
+	begin_struct(g, "struct %s__%s", g->name, gm->ident);
 	for (int i = 0; i < btf_vlen(gm->sec) && !err; i++) {
 		const struct btf_type *v = btf__type_by_id(g->btf, vi[i].type);
 
@@ -250,7 +292,7 @@ static int emit_datasec(struct gen *g, const struct gen_map *gm)
 				 vi[i].size, &cur, &pad);
 	}
 	emit_tail_pad(g, cur, gm->sec_size, pad);
-	fprintf(g->out, "};\n");
+	end_struct(g);
 	return err;
 }
 
@@ -294,7 +336,7 @@ static int emit_shadow(struct gen *g, const struct gen_map *gm)
 		if (!is_func_ptr(g->btf, m->type))
 			err = btf_dump__dump_type(g->dump, m->type);
 	}
-	fprintf(g->out, "\nstruct %s__%s__%s {\n", g->name, gm->ident, sops_map__struct_ops_type(gm->map));
+	begin_struct(g, "struct %s__%s__%s", g->name, gm->ident, sops_map__struct_ops_type(gm->map));
 	for (int i = 0; i < btf_vlen(t) && !err; i++) {
 		const struct btf_member *m = &btf_members(t)[i];
 		const char *name = btf__name_by_offset(g->btf, m->name_off);
@@ -307,6 +349,7 @@ static int emit_shadow(struct gen *g, const struct gen_map *gm)
 		if (is_func_ptr(g->btf, m->type)) {
 			if (off > cur)
 				fprintf(g->out, "\tchar __pad%d[%u];\n", pad++, off - cur);
+			check_offset(g, name, off);
 			fprintf(g->out, "\tstruct sops_program *%s;\n", name);
 			cur = off + 8;
 			continue;
@@ -314,7 +357,7 @@ static int emit_shadow(struct gen *g, const struct gen_map *gm)
 		err = emit_field(g, m->type, name, off, (uint32_t)sz, &cur, &pad);
 	}
 	emit_tail_pad(g, cur, t->size, pad);
-	fprintf(g->out, "};\n");
+	end_struct(g);
 	return err;
 }
 
