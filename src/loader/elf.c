@@ -42,8 +42,9 @@ const char *elf_sym_name(struct sops_object *obj, const GElf_Sym *sym)
 {
 	const char *s;
 
+	/* a section whose name is unreadable has none (NULL): callers get "" as for other symbols */
 	if (GELF_ST_TYPE(sym->st_info) == STT_SECTION && sym->st_shndx < obj->sec_cnt)
-		return obj->secs[sym->st_shndx].name;
+		return obj->secs[sym->st_shndx].name ? obj->secs[sym->st_shndx].name : "";
 	s = elf_strptr(obj->elf, obj->strtab_sec, sym->st_name);
 	return s ? s : "";
 }
