@@ -10,7 +10,9 @@
 #   3. cache_host.h from that BTF (`structops btf dump --format c`), which
 #      the BPF policies include, as kernel programs include vmlinux.h;
 #   4. the policies (examples/cache/policies/*.bpf.c) with clang -target bpf;
-#   5. run: build/examples/cache/demo (tests/tool_demo.sh runs it with --quick).
+#   5. their skeletons (lru.skel.h, lfu.skel.h: `structops gen skeleton`), which
+#      embed the objects; demo.c includes them (no policy file at run time);
+#   6. run: build/examples/cache/demo (tests/tool_demo.sh runs it with --quick).
 #
 # examples/isa_demo.c (the ISA core end to end) is still built by `make examples`.
 
@@ -31,6 +33,7 @@ CACHE_BTF       := $(CACHE_DIR)/cache.btf
 CACHE_BPF_HDR   := $(CACHE_DIR)/cache_host.h
 CACHE_POLICIES  := $(patsubst examples/cache/policies/%.bpf.c,$(CACHE_DIR)/policies/%.bpf.o,\
 			$(sort $(wildcard examples/cache/policies/*.bpf.c)))
+CACHE_SKELS     := $(CACHE_POLICIES:$(CACHE_DIR)/policies/%.bpf.o=$(CACHE_DIR)/%.skel.h)
 CACHE_BPF_FLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wno-unused-function \
 		   -I$(CACHE_DIR) -Iexamples/cache/policies -I/usr/include/$(shell $(CC) -dumpmachine)
 PAHOLE          ?= pahole
@@ -56,6 +59,13 @@ $(CACHE_DIR)/policies/%.bpf.o: examples/cache/policies/%.bpf.c examples/cache/po
 			       $(CACHE_BPF_HDR)
 	@mkdir -p $(@D)
 	$(BPF_CLANG) $(CACHE_BPF_FLAGS) -c $< -o $@
+
+# Skeletons of the policies (the default name: lru.bpf.o -> struct lru_bpf).
+$(CACHE_DIR)/%.skel.h: $(CACHE_DIR)/policies/%.bpf.o $(TOOL)
+	$(TOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/examples/cache/demo.o: $(CACHE_SKELS)
+$(BUILD)/obj/examples/cache/demo.o: ALL_CFLAGS += -I$(CACHE_DIR)
 
 # Link, then embed the host BTF so that the executable describes itself.
 $(CACHE_DEMO): $(CACHE_DEMO_OBJS) $(CACHE_HOST_OBJS) $(STATIC_LIB) $(CACHE_BTF)

@@ -35,6 +35,8 @@ const char *tool_json_escape(const char *s);
 int cmd_map(int argc, char **argv);
 /* cmd_struct_ops.c: `structops struct_ops list|dump FILE.o`. */
 int cmd_struct_ops(int argc, char **argv);
+/* cmd_gen.c: `structops gen skeleton FILE.o [--name NAME]`. */
+int cmd_gen(int argc, char **argv);
 
 /*
  * cmd_prog.c, shared by `prog run` and `map dump` (cmd_map.c): load FILE.o into

@@ -29,6 +29,7 @@ static const struct {
 	{ "prog", cmd_prog, "run a program of a BPF object through PROG_TEST_RUN" },
 	{ "map", cmd_map, "dump a map of a BPF object, optionally after running programs" },
 	{ "struct_ops", cmd_struct_ops, "list or dump the struct_ops maps of a BPF object" },
+	{ "gen", cmd_gen, "generate a skeleton header (typed programs, maps, variables)" },
 };
 
 static void usage(FILE *out)

@@ -7,7 +7,9 @@
  *      in this executable by the build (pahole + objcopy).
  *   2. The cache registers `struct cache_policy_ops` as a struct_ops type.
  *   3. Policy 1 (policies/lru.bpf.o) is loaded and attached through a link;
- *      the cache is warmed up.
+ *      the cache is warmed up. Both policies come from their skeletons
+ *      (lru.skel.h, lfu.skel.h: `structops gen skeleton`, made by the build),
+ *      which embed the objects, so the demo reads no file unless --policies.
  *   4. Worker threads run a skewed workload (Zipf reads + a one-pass scan).
  *   5. After --ops requests, policy 2 (lfu.bpf.o) is loaded and the link is
  *      updated to it while the workers keep running; --ops more requests.
@@ -36,6 +38,8 @@
 
 #include "cache.h"
 #include "cache_struct_ops.h"
+#include "lfu.skel.h"
+#include "lru.skel.h"
 #include "native_policy.h"
 #include "workload.h"
 
@@ -53,7 +57,7 @@ struct config {
 	bool jit;
 	bool trusted;   /* --trust-unverified: the unsafe escape hatch, for comparison only */
 	uint32_t swaps; /* --swaps: link updates to time after phase 2 */
-	const char *policy[2];
+	const char *policy[2]; /* --policies files; NULL: the skeletons' embedded objects */
 	const char *btf_path;
 };
 
@@ -74,8 +78,13 @@ struct worker {
 	uint64_t corrupt;
 };
 
-/* A policy loaded into a runtime: the object and its struct_ops map. */
+/* Policy 1 is LRU, policy 2 LFU: each through its skeleton. */
+static const char *const policy_file[2] = { "lru.bpf.o", "lfu.bpf.o" };
+
+/* A policy loaded into a runtime: its skeleton, and the object and struct_ops map in it. */
 struct policy {
+	struct lru_bpf *lru; /* policy 1 */
+	struct lfu_bpf *lfu; /* policy 2 */
 	struct sops_object *obj;
 	struct sops_map *map;
 	const char *path;
@@ -140,7 +149,15 @@ static void wait_progress(struct shared *sh, uint64_t target)
 
 /* --- loading policies --- */
 
-static int policy_load(struct sops_runtime *rt, const char *path, struct policy *p)
+static void policy_free(struct policy *p)
+{
+	lru_bpf__destroy(p->lru);
+	lfu_bpf__destroy(p->lfu);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Policy @i (0: LRU, 1: LFU) from its skeleton: the embedded object, or the file @path. */
+static int policy_load(struct sops_runtime *rt, int i, const char *path, struct policy *p)
 {
 	char log[2048] = "";
 	struct sops_object_open_opts oo = { .sz = sizeof(oo), .log_buf = log, .log_size = sizeof(log) };
@@ -149,26 +166,27 @@ static int policy_load(struct sops_runtime *rt, const char *path, struct policy 
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	p->path = path;
-	err = sops_object__open_file(path, &oo, &p->obj);
-	if (!err)
-		err = sops_object__load_runtime(p->obj, rt, &lo);
-	if (err) {
-		fprintf(stderr, "demo: loading %s: %s\n%s%s", path, strerror(-err), log,
-			log[0] ? "\n" : "");
-		sops_object__close(p->obj);
-		p->obj = NULL;
-		return err;
+	p->path = path ? path : policy_file[i];
+	if (i == 0) {
+		p->lru = path ? lru_bpf__open_file(path, &oo) : lru_bpf__open_opts(&oo);
+		err = p->lru ? lru_bpf__load_opts(p->lru, rt, &lo) : -errno;
+		if (p->lru) {
+			p->obj = p->lru->obj;
+			p->map = p->lru->maps.lru;
+		}
+	} else {
+		p->lfu = path ? lfu_bpf__open_file(path, &oo) : lfu_bpf__open_opts(&oo);
+		err = p->lfu ? lfu_bpf__load_opts(p->lfu, rt, &lo) : -errno;
+		if (p->lfu) {
+			p->obj = p->lfu->obj;
+			p->map = p->lfu->maps.lfu;
+		}
 	}
-	for (struct sops_map *m = sops_object__next_map(p->obj, NULL); m;
-	     m = sops_object__next_map(p->obj, m))
-		if (sops_map__kind(m) == SOPS_MAP_STRUCT_OPS_VAR)
-			p->map = m;
-	if (!p->map) {
-		fprintf(stderr, "demo: %s has no struct_ops map\n", path);
-		sops_object__close(p->obj);
-		p->obj = NULL;
-		return -ENOENT;
+	if (err) {
+		fprintf(stderr, "demo: loading %s: %s\n%s%s", p->path, strerror(-err), log,
+			log[0] ? "\n" : "");
+		policy_free(p);
+		return err;
 	}
 	p->load_ms = (now_ns() - t0) / 1e6;
 	/* Programs the verifier could not prove safe run checked (slower): say which and why. */
@@ -225,6 +243,21 @@ static int runtime_setup(const struct config *cfg, const struct sops_btf *btf, s
 	return err;
 }
 
+/* Attach @p's struct_ops map; the link (*@link) belongs to @p's skeleton. */
+static int policy_attach(struct policy *p, struct sops_link **link)
+{
+	int err = p->lru ? lru_bpf__attach(p->lru) : lfu_bpf__attach(p->lfu);
+
+	*link = p->lru ? p->lru->links.lru : p->lfu->links.lfu;
+	return err;
+}
+
+/* Destroy the link policy_attach() made (after link updates it may serve another map). */
+static int policy_detach(struct policy *p)
+{
+	return p->lru ? lru_bpf__detach(p->lru) : lfu_bpf__detach(p->lfu);
+}
+
 /* --- the cost of one op call --- */
 
 struct op_cost {
@@ -265,18 +298,19 @@ static int bench_costs(const struct config *cfg, const struct sops_btf *btf,
 	if (!err)
 		err = runtime_setup(cfg, btf, c, &st, &rt);
 	if (!err)
-		err = policy_load(rt, cfg->policy[0], &p[0]);
+		err = policy_load(rt, 0, cfg->policy[0], &p[0]);
 	if (!err)
-		err = policy_load(rt, cfg->policy[1], &p[1]);
+		err = policy_load(rt, 1, cfg->policy[1], &p[1]);
 	if (!err)
-		err = sops_map__attach_struct_ops(p[0].map, &link);
+		err = policy_attach(&p[0], &link);
 	if (!err)
 		err = bench_current(c, cfg->bench_iters, &bpf[0]);
 	if (!err)
 		err = sops_link__update_map(link, p[1].map);
 	if (!err)
 		err = bench_current(c, cfg->bench_iters, &bpf[1]);
-	sops_link__destroy(link);
+	if (p[0].obj)
+		policy_detach(&p[0]);
 	if (!err)
 		err = cache_policy_attach(c, &native_lru_ops);
 	if (!err)
@@ -288,8 +322,8 @@ static int bench_costs(const struct config *cfg, const struct sops_btf *btf,
 	cache_policy_detach(c, &native_lfu_ops);
 	if (err)
 		fprintf(stderr, "demo: measuring op calls failed: %s\n", strerror(-err));
-	sops_object__close(p[0].obj);
-	sops_object__close(p[1].obj);
+	policy_free(&p[0]);
+	policy_free(&p[1]);
 	sops_runtime__free(rt);
 	cache_free(c);
 	return err;
@@ -403,9 +437,9 @@ static int run_phases(struct sops_runtime *rt, struct cache *c, const struct con
 
 	if (!w)
 		return -ENOMEM;
-	err = policy_load(rt, cfg->policy[0], &p[0]);
+	err = policy_load(rt, 0, cfg->policy[0], &p[0]);
 	if (!err) {
-		err = sops_map__attach_struct_ops(p[0].map, &link);
+		err = policy_attach(&p[0], &link);
 		if (err)
 			fprintf(stderr, "demo: attaching %s: %s\n", policy_name(&p[0]), strerror(-err));
 	}
@@ -421,7 +455,7 @@ static int run_phases(struct sops_runtime *rt, struct cache *c, const struct con
 	wait_progress(&sh, cfg->ops_per_phase);
 
 	/* The live swap: load policy 2 and update the link, workers running. */
-	err = policy_load(rt, cfg->policy[1], &p[1]);
+	err = policy_load(rt, 1, cfg->policy[1], &p[1]);
 	if (!err) {
 		t1 = now_ns();
 		err = sops_link__update_map(link, p[1].map);
@@ -454,13 +488,13 @@ static int run_phases(struct sops_runtime *rt, struct cache *c, const struct con
 	}
 out:
 	if (link) {
-		int derr = sops_link__destroy(link);
+		int derr = policy_detach(&p[0]);
 
 		if (derr && !err)
 			err = derr;
 	}
-	sops_object__close(p[0].obj);
-	sops_object__close(p[1].obj);
+	policy_free(&p[0]);
+	policy_free(&p[1]);
 	free(w);
 	return err;
 }
@@ -491,7 +525,8 @@ static void print_header(const struct config *cfg)
 	       "seed %llu\n",
 	       cfg->threads, cfg->theta, (unsigned long long)cfg->keys, cfg->scan_pct,
 	       (unsigned long long)cfg->seed);
-	printf("policies   1: %s   2: %s\n\n", base_name(cfg->policy[0]), base_name(cfg->policy[1]));
+	printf("policies   1: %s   2: %s\n\n", base_name(cfg->policy[0] ? cfg->policy[0] : policy_file[0]),
+	       base_name(cfg->policy[1] ? cfg->policy[1] : policy_file[1]));
 }
 
 static void print_run(const struct config *cfg, const struct run_result *r)
@@ -590,22 +625,9 @@ static void usage(FILE *out)
 		"(unsafe; only to compare op-call costs with the verified run).\n"
 		"--swaps N: after phase 2, N more link updates between the two policies while\n"
 		"the workers run; prints the median and p99 update latency (make bench).\n"
-		"Policies default to policies/lru.bpf.o and policies/lfu.bpf.o next to the\n"
-		"executable; the host BTF to the one embedded in it.\n");
-}
-
-/* The directory of this executable, for the default policy paths. */
-static void exe_dir(char *buf, size_t size)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
-	char *slash;
-
-	buf[n > 0 ? n : 0] = '\0';
-	slash = strrchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	else
-		snprintf(buf, size, ".");
+		"The policies are lru.bpf.o and lfu.bpf.o, embedded in the executable by their\n"
+		"skeletons; --policies loads rebuilt ones (the same maps and programs) from\n"
+		"files instead. The host BTF defaults to the one embedded in the executable.\n");
 }
 
 static int parse_args(int argc, char **argv, struct config *cfg)
@@ -655,7 +677,6 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 
 int main(int argc, char **argv)
 {
-	static char dir[PATH_MAX], lru_path[PATH_MAX + 32], lfu_path[PATH_MAX + 32];
 	struct config cfg = { .threads = 4, .ops_per_phase = 3000000, .shards = 16, .slots = 512,
 			      .keys = 1000000, .theta = 0.99, .scan_pct = 25, .seed = 42,
 			      .bench_iters = 1000000, .jit = true };
@@ -668,11 +689,6 @@ int main(int argc, char **argv)
 	struct zipf z;
 	int err;
 
-	exe_dir(dir, sizeof(dir));
-	snprintf(lru_path, sizeof(lru_path), "%s/policies/lru.bpf.o", dir);
-	snprintf(lfu_path, sizeof(lfu_path), "%s/policies/lfu.bpf.o", dir);
-	cfg.policy[0] = lru_path;
-	cfg.policy[1] = lfu_path;
 	if (parse_args(argc, argv, &cfg))
 		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);

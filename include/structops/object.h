@@ -280,6 +280,27 @@ SOPS_API int sops_map__set_autoattach(struct sops_map *map, bool autoattach);
  * programs and to change scalars). NULL for other maps.
  */
 SOPS_API void *sops_map__initial_value(struct sops_map *map, size_t *size);
+/*
+ * sops_map__mmaped - the memory of a global data map (.bss, .data, .rodata,
+ * .data.NAME, .rodata.NAME, .kconfig), as libbpf's bpf_map__initial_value()
+ * and mmap() of the map together: before load the initial image (what load
+ * copies into the map: set variables there), after load into a runtime the
+ * live map value itself, the very bytes the programs read and write (a
+ * pointer into the runtime's map, not a copy), until the object is closed.
+ * The pointer changes at load: fetch it again afterwards. *@size (when
+ * @size is not NULL): the value size. NULL for other maps, a map not created
+ * (autocreate off) and an object loaded through sops_object_load_ops
+ * callbacks only (its maps live elsewhere).
+ *
+ * .rodata and .kconfig are BPF_F_RDONLY_PROG maps frozen at load: programs
+ * only read them and the verifier may have folded their values into the
+ * code, so the host writes them before load only (writes after load are
+ * not seen reliably). The host may read and write .bss and .data at any
+ * time; programs run concurrently with it, so it synchronizes as it would
+ * with another thread (atomics), as with a kernel BPF_F_MMAPABLE map.
+ * Thread-safe: reads only; the memory itself is shared as said.
+ */
+SOPS_API void *sops_map__mmaped(const struct sops_map *map, size_t *size);
 /* Replace the initial value (@size must equal the value size); -EBUSY after load. */
 SOPS_API int sops_map__set_initial_value(struct sops_map *map, const void *data, size_t size);
 /* struct_ops: the local struct type name as written in the object ("" otherwise). */

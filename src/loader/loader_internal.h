@@ -224,6 +224,7 @@ static inline uint32_t rd32(const uint8_t *p)
 /* elf.c */
 int elf_open(struct sops_object *obj);
 bool elf_sym(struct sops_object *obj, size_t i, GElf_Sym *sym);
+/* A symbol's name, a section symbol's its section's; "" when unreadable, never NULL. */
 const char *elf_sym_name(struct sops_object *obj, const GElf_Sym *sym);
 /* The function holding slot @idx of section @sec, or NULL (a gap, or a dropped weak function). */
 const struct obj_func *obj_func_at(const struct sops_object *obj, uint32_t sec, uint32_t idx);

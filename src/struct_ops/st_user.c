@@ -343,6 +343,43 @@ struct sops_runtime *sops_object__runtime(const struct sops_object *obj)
 	return obj ? obj->rt : NULL;
 }
 
+/* --- global data memory (skeletons) --- */
+
+static bool is_global_data(const struct sops_map *m)
+{
+	return m->kind == SOPS_MAP_DATA || m->kind == SOPS_MAP_RODATA || m->kind == SOPS_MAP_BSS ||
+	       m->kind == SOPS_MAP_KCONFIG;
+}
+
+/* The runtime map behind @m's handle: its one value, as programs address it. */
+static void *live_value(const struct sops_map *m)
+{
+	struct rt_obj *o;
+	struct rt_map *map;
+	uint64_t addr = 0;
+	int err;
+
+	if (!m->obj->rt || m->handle < 0 ||
+	    rt_handle_get(m->obj->rt, m->handle, SOPS_OBJ_MAP, &o))
+		return NULL;
+	map = caa_container_of(o, struct rt_map, obj);
+	err = map->ops->direct_value_addr ? map->ops->direct_value_addr(map, &addr, 0) : -EINVAL;
+	rt_obj_put(o);
+	return err ? NULL : (void *)(uintptr_t)addr;
+}
+
+void *sops_map__mmaped(const struct sops_map *m, size_t *size)
+{
+	void *p;
+
+	if (!m || !is_global_data(m))
+		return NULL;
+	p = m->obj->loaded ? live_value(m) : m->data;
+	if (p && size)
+		*size = m->value_size;
+	return p;
+}
+
 /* --- links --- */
 
 struct sops_link {
