@@ -328,6 +328,117 @@ SOPS_API int sops_runtime__register_struct_ops_opts(struct sops_runtime *rt,
 						    const struct sops_struct_ops *st_ops,
 						    const struct sops_struct_ops_reg_opts *opts);
 
+/* --- types from BTF alone, and test runs (tools, unit tests) --- */
+
+/* Options of sops_runtime__register_struct_ops_btf(). Zero-initialize, set sz. */
+struct sops_struct_ops_btf_opts {
+	size_t sz;
+	/*
+	 * What programs may store into through their trusted pointer
+	 * arguments (the role of a host's btf_struct_access hook): each entry
+	 * "STRUCT" (the whole struct) or "STRUCT.MEMBER" (one top-level member
+	 * of it). NULL/0: host structs are read-only, the kernel's default.
+	 * The strings are copied.
+	 */
+	const char *const *writable;
+	size_t writable_cnt;
+	/* On failure, one message naming the type and the failing check. */
+	char *log_buf;
+	size_t log_size;
+};
+#define sops_struct_ops_btf_opts__last_field log_size
+
+/*
+ * sops_runtime__register_struct_ops_btf - register struct_ops type
+ * @type_name from its BTF alone, with no host code: what a tool or a unit
+ * test uses to load and verify struct_ops programs written for a host it
+ * does not run. The descriptor is built from `struct <type_name>` in @btf
+ * (NULL: the runtime's host BTF; otherwise it must be that BTF, as for
+ * sops_runtime__register_struct_ops): every function-pointer member may be
+ * implemented by BPF; a BTF FUNC named `<type_name>__<member>` (a host's
+ * cfi stub, when the BTF has it) supplies the __nullable/__ref annotations
+ * of the member's arguments, and without one the arguments carry none. The
+ * callbacks only record: reg/unreg count the live registrations
+ * (sops_runtime__struct_ops_btf_regs), update always switches, init_member
+ * copies data members from the map value. No verifier hooks beyond
+ * opts->writable: every helper and kfunc registered for STRUCT_OPS
+ * programs is allowed, scalar returns are not limited.
+ *
+ * Returns 0, -EEXIST (a type of that name is registered already, from BTF
+ * or by a host), -EINVAL (bad opts, a malformed writable entry, no struct
+ * of that name, and the other checks of sops_runtime__register_struct_ops),
+ * -EOPNOTSUPP, -ENOENT (no host BTF), -ENOMEM; a message in opts->log_buf.
+ * The type lives as long as the runtime. Thread-safe.
+ */
+SOPS_API int sops_runtime__register_struct_ops_btf(struct sops_runtime *rt, const struct btf *btf,
+						   const char *type_name,
+						   const struct sops_struct_ops_btf_opts *opts);
+
+/*
+ * sops_runtime__struct_ops_btf_regs - registrations of a type registered
+ * with sops_runtime__register_struct_ops_btf() now live (reg calls minus
+ * unreg calls), or -ENOENT for a type not registered that way. Thread-safe.
+ */
+SOPS_API long sops_runtime__struct_ops_btf_regs(struct sops_runtime *rt, const char *type_name);
+
+/* Memory behind a pointer argument of a struct_ops test run. */
+struct sops_struct_ops_arg_buf {
+	void *data;  /* NULL: no buffer (the argument is then a scalar or NULL) */
+	size_t size; /* bytes at @data */
+};
+
+/* Options and results of sops_prog_test_run_struct_ops(). Zero-initialize, set sz. */
+struct sops_struct_ops_test_run_opts {
+	size_t sz;
+	/*
+	 * The member's arguments as the kernel's u64 args[] (the context the
+	 * program reads): @args_size must be 8 * the prototype's argument count.
+	 * A pointer-to-struct argument's slot is ignored when it has a buffer
+	 * (the run's copy of the buffer goes there) and must be 0 (NULL) when
+	 * it has none: raw addresses, whose extent nothing knows, are refused.
+	 */
+	const uint64_t *args;
+	uint32_t args_size;
+	/*
+	 * Per argument (@buf_cnt entries, at most the argument count; may be
+	 * NULL): the backing memory of pointer-to-struct argument i, at least
+	 * sizeof(struct) bytes, copied in before the run and back after it
+	 * (the program may write where the verifier let it). Other arguments
+	 * take no buffer.
+	 */
+	const struct sops_struct_ops_arg_buf *bufs;
+	uint32_t buf_cnt;
+	int repeat;        /* runs (0: one); buffers are copied in once and out once */
+	uint64_t retval;   /* out: the program's r0 after the last run */
+	uint32_t duration; /* out: average ns per run */
+	/* On failure, one message naming the argument or check at fault. */
+	char *log_buf;
+	size_t log_size;
+};
+#define sops_struct_ops_test_run_opts__last_field log_size
+
+/*
+ * sops_prog_test_run_struct_ops - PROG_TEST_RUN for struct_ops program
+ * handle @prog_fd of any registered type (the kernel offers it for
+ * bpf_dummy_ops only, with args[0] as the one buffer; docs/struct_ops.md):
+ * the program, verified against its member at load, runs on the engine
+ * its load chose (JIT or interpreter; the checked interpreter when it was
+ * not proven safe) with r1 = the args array, inside an RCU read-side
+ * section, as the member's thunk would run it, but with no kdata, map or
+ * link involved.
+ *
+ * Returns 0 with retval and the buffers updated, or a negative errno and a
+ * message: -EINVAL (not a struct_ops program loaded for a member; bad opts;
+ * args_size not 8 * the argument count; a buffer shorter than its struct,
+ * for an argument that is not a pointer to a struct, or missing where the
+ * slot is not 0; NULL for a pointer argument whose stub does not mark it
+ * __nullable; more buffers than arguments), -EBADF, -ENOMEM, or the fault
+ * of a checked run (buffers then unchanged). Thread-safe (the buffers
+ * belong to the call while it runs).
+ */
+SOPS_API int sops_prog_test_run_struct_ops(struct sops_runtime *rt, int prog_fd,
+					   struct sops_struct_ops_test_run_opts *opts);
+
 /*
  * sops_runtime__host_btf_fd - a new handle on the runtime's BTF object of
  * the host ("vmlinux" of this process: the host BTF plus synthesized value

@@ -110,6 +110,7 @@ struct st_rt {
 	struct st_owner **owners; /* modules' (host first when present) */
 	uint32_t owner_cnt;
 	pthread_mutex_t update_mutex; /* link create/update/detach */
+	struct st_btf_type *btf_types; /* types registered from BTF alone (st_btf_type.c); under lock */
 };
 
 static inline struct st_rt *st_of(struct sops_runtime *rt)
@@ -171,6 +172,13 @@ void st_owner_free(struct st_owner *o);
 /* @in_place: types are synthesized into @own itself (modules), else into a split BTF on it. */
 int st_owner_new(struct st_rt *st, struct btf *own, bool in_place, const char *name,
 		 struct st_owner **out);
+
+/* st_btf_type.c */
+struct st_btf_type;
+/* Whether @st_ops was built from BTF alone: its stub FUNCs (annotations) are optional. */
+bool st_btf_type_stubs_optional(const struct sops_struct_ops *st_ops);
+/* Runtime teardown, after the owners (their descs point to these types) are freed. */
+void st_btf_types_free(struct st_rt *st);
 
 /* st_map.c */
 extern const struct rt_map_ops st_map_ops;

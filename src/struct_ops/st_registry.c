@@ -320,6 +320,8 @@ static int arg_info(const struct btf *btf, const struct sops_struct_ops *st_ops,
 	const struct btf_type *sp = stub_proto(btf, st_ops, sm->name, stub, sname, sizeof(sname));
 	const struct btf_param *a, *b;
 
+	if (!sp && st_btf_type_stubs_optional(st_ops))
+		return 0; /* a type from BTF alone: no stub, no annotations */
 	if (!sp)
 		return log_err(log, -ENOENT,
 			       "no BTF FUNC for its stub (looked for '%s'): name the stub %s__%s, or export "
@@ -677,6 +679,7 @@ void st_runtime_fini(struct sops_runtime *rt)
 		st_owner_free(o);
 	}
 	free(st->owners);
+	st_btf_types_free(st);
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->update_mutex);
 	free(st);
