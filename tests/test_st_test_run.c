@@ -288,3 +288,44 @@ TEST(st_test_run_struct_ops_engines)
 	T_EQ(memcmp(&out[0], &out[1], sizeof(out[0])), 0);
 	T_EQ(out[1].seen, 1);
 }
+
+/*
+ * A host BTF that is itself split: the types on a base, tr_ops in the split
+ * part (a host passing vmlinux plus a module's BTF, or the tool's --base).
+ * The registry's BTF is split on a flat copy of it; on the split itself,
+ * libbpf 1.1 would read the names of the middle layer wrong.
+ */
+TEST(st_btf_register_split_host)
+{
+	struct sops_runtime_opts ro = { .sz = sizeof(ro), .jit = true, .verifier_strict = true };
+	char log[1024] = "";
+	struct sops_struct_ops_btf_opts bo = { .sz = sizeof(bo), .log_buf = log, .log_size = sizeof(log) };
+	uint64_t args[2] = { 40, 2 };
+	struct sops_struct_ops_test_run_opts o = { .sz = sizeof(o), .args = args, .args_size = 16,
+						   .log_buf = log, .log_size = sizeof(log) };
+	struct tr_fix f = { 0 };
+	struct btf *base = btf__new_empty(), *split;
+	int i32, i64, fadd, fd;
+
+	T_ASSERT(base);
+	i32 = btf__add_int(base, "int", 4, BTF_INT_SIGNED);
+	i64 = btf__add_int(base, "long", 8, BTF_INT_SIGNED);
+	fadd = btf__add_func_proto(base, i64);
+	btf__add_func_param(base, "a", i32);
+	btf__add_func_param(base, "b", i64);
+	split = btf__new_empty_split(base);
+	T_ASSERT(split);
+	fadd = btf__add_ptr(split, fadd);
+	f.ops_id = btf__add_struct(split, "tr_ops", 8);
+	T_EQ(btf__add_field(split, "add", fadd, 0, 0), 0);
+	ro.host_btf = split;
+	T_EQ(sops_runtime__new(&ro, &f.rt), 0);
+	T_EQ(sops_runtime__register_struct_ops_btf(f.rt, NULL, "tr_ops", &bo), 0);
+	fd = tr_load(&f, 0, PROG_ADD, log, sizeof(log));
+	T_ASSERT(fd > 0);
+	T_EQ(sops_prog_test_run_struct_ops(f.rt, fd, &o), 0);
+	T_EQ(o.retval, 42);
+	sops_runtime__free(f.rt);
+	btf__free(split);
+	btf__free(base);
+}

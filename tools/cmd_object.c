@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_object.c - `structops object show FILE.o [--btf HOST_BTF] [--json]`.
+ * cmd_object.c - `structops object show|dump FILE.o [--btf HOST_BTF [--base BASE]]`.
  *
  * Opens a BPF object with the loader (include/structops/object.h) and lists
  * its programs and maps. With --btf the object is also loaded against that
@@ -50,26 +50,36 @@ static const char *prog_type_name(enum sops_prog_type t)
 static void object_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: structops object show FILE.o [--btf HOST_BTF] [--json]\n"
-		"       structops object dump FILE.o [--btf HOST_BTF] [--prog NAME]\n"
+		"usage: structops object show FILE.o [--btf HOST_BTF [--base BASE]] [--json]\n"
+		"       structops object dump FILE.o [--btf HOST_BTF [--base BASE]] [--prog NAME]\n"
 		"\n"
-		"show:\n"
-		"Lists the programs (name, section, type, instruction count; for struct_ops\n"
-		"programs the struct and member they attach to) and maps (name, type, key\n"
-		"and value size, max entries, flags; for struct_ops maps the struct type\n"
-		"and the program in each function slot) of a BPF object built by clang.\n"
+		"show: lists the programs (name, section, type, instruction count; for\n"
+		"struct_ops programs the struct and member they attach to) and maps (name,\n"
+		"type, key and value size, max entries, flags; for struct_ops maps the struct\n"
+		"type and the program in each function slot) of a BPF object built by clang.\n"
 		"\n"
-		"dump:\n"
-		"Disassembles each program (or only --prog NAME) with the source lines of\n"
-		"its .BTF.ext line info in front of the instructions they produced, like\n"
+		"dump: disassembles each program (or only --prog NAME) with the source lines\n"
+		"of its .BTF.ext line info in front of the instructions they produced, like\n"
 		"`bpftool prog dump xlated linum`.\n"
 		"\n"
-		"  --btf HOST_BTF  also load (relocate) against this host BTF: raw BTF or\n"
-		"                  an ELF file with .BTF; counts and instructions are then\n"
-		"                  final (subprograms appended, maps and CO-RE resolved)\n"
-		"  --json          show: JSON {\"programs\": [...], \"maps\": [...]}\n"
+		"Nothing runs and no runtime is made: with --btf the object is only relocated\n"
+		"against HOST_BTF, so counts and instructions are final (subprograms\n"
+		"appended, maps and CO-RE resolved) and struct_ops members are checked.\n"
+		"\n"
+		"options:\n"
+		"  --btf HOST_BTF  the host's types: raw BTF or an ELF file with .BTF\n"
+		"  --base BASE     HOST_BTF is split BTF on BASE (a module's on vmlinux's)\n"
+		"  --json          show: JSON {\"programs\": [...], \"maps\": [...]}; failures\n"
+		"                  as {\"error\": ...}\n"
 		"  --prog NAME     dump: only this program\n"
-		"  -h, --help      this text\n");
+		"  -h, --help      this text\n"
+		"\n"
+		"Exit status: 0 on success, 1 when FILE.o, HOST_BTF or BASE cannot be read or\n"
+		"FILE.o does not relocate against HOST_BTF, 2 for bad usage.\n"
+		"\n"
+		"examples:\n"
+		"  structops object show cc.bpf.o --btf /sys/kernel/btf/vmlinux --json\n"
+		"  structops object dump cc.bpf.o --prog cc_ssthresh\n");
 }
 
 static void json_str(const char *s)
@@ -251,8 +261,8 @@ static int dump_program(const struct sops_object *obj, const struct sops_program
 				       lines[li].line_num);
 		n = sops_disasm__insn(insns, cnt, i, text, sizeof(text));
 		if (n < 0) {
-			fprintf(stderr, "structops object: %s: slot %zu cannot be disassembled\n",
-				sops_program__name(p), i);
+			tool_error("object dump", false, n, "%s: slot %zu cannot be disassembled",
+				   sops_program__name(p), i);
 			return 1;
 		}
 		name_maps(obj, &insns[i], text, sizeof(text));
@@ -275,7 +285,7 @@ static int dump_programs(const struct sops_object *obj, const char *only)
 		err |= dump_program(obj, p);
 	}
 	if (only && !found) {
-		fprintf(stderr, "structops object: no program named '%s'\n", only);
+		tool_error("object dump", false, -ENOENT, "no program named '%s'", only);
 		return 1;
 	}
 	return err;
@@ -283,18 +293,19 @@ static int dump_programs(const struct sops_object *obj, const char *only)
 
 int cmd_object(int argc, char **argv)
 {
-	const char *file = NULL, *btf_file = NULL, *only = NULL;
+	const char *file = NULL, *btf_file = NULL, *base_file = NULL, *only = NULL, *cmd;
 	struct sops_object *obj = NULL;
-	struct sops_btf *host = NULL;
+	struct tool_btf host = { 0 };
 	bool json = false, dump;
 	char log[512] = "";
-	int err;
+	int err, rc = 1;
 
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		object_usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
 	dump = !strcmp(argv[1], "dump");
+	cmd = dump ? "object dump" : "object show";
 	if (strcmp(argv[1], "show") && !dump) {
 		fprintf(stderr, "structops object: unknown subcommand '%s'\n", argv[1]);
 		object_usage(stderr);
@@ -304,21 +315,25 @@ int cmd_object(int argc, char **argv)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			object_usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--json")) {
+		} else if (!strcmp(argv[i], "--json") && !dump) {
 			json = true;
 		} else if (!strcmp(argv[i], "--btf") && i + 1 < argc) {
 			btf_file = argv[++i];
+		} else if (!strcmp(argv[i], "--base") && i + 1 < argc) {
+			base_file = argv[++i];
 		} else if (!strcmp(argv[i], "--prog") && i + 1 < argc && dump) {
 			only = argv[++i];
 		} else if (argv[i][0] == '-' || file) {
-			fprintf(stderr, "structops object: unexpected argument '%s'\n", argv[i]);
+			tool_error(cmd, json, -EINVAL, "unexpected argument '%s'", argv[i]);
 			object_usage(stderr);
 			return 2;
 		} else {
 			file = argv[i];
 		}
 	}
-	if (!file) {
+	if (!file || (base_file && !btf_file)) {
+		tool_error(cmd, json, -EINVAL, "%s",
+			   !file ? "FILE.o missing" : "--base needs --btf (it is the base of the split HOST_BTF)");
 		object_usage(stderr);
 		return 2;
 	}
@@ -326,27 +341,21 @@ int cmd_object(int argc, char **argv)
 
 	err = sops_object__open_file(file, &oo, &obj);
 	if (err) {
-		tool_report_file_error("object", file, log, err);
+		tool_error_file(cmd, json, file, log, err);
 		return 1;
 	}
 	if (btf_file) {
-		struct sops_btf_opts bo = { .sz = sizeof(bo), .log_buf = log, .log_size = sizeof(log) };
 		struct sops_object_load_opts lo = { .sz = sizeof(lo), .log_buf = log, .log_size = sizeof(log) };
 
-		err = sops_btf__load_file(btf_file, &bo, &host);
-		if (err) {
-			tool_report_file_error("object", btf_file, log, err);
-			sops_object__close(obj);
-			return 1;
-		}
-		lo.host_btf = host;
+		if (tool_btf_load(&host, cmd, json, btf_file, base_file))
+			goto out;
+		lo.host_btf = host.host;
+		log[0] = 0;
 		err = sops_object__load(obj, &lo);
 		if (err) {
-			fprintf(stderr, "structops object: %s: load: %s (%s)\n", file, log[0] ? log : "failed",
-				strerror(-err < 4000 ? -err : EINVAL));
-			sops_object__close(obj);
-			sops_btf__free(host);
-			return 1;
+			tool_error(cmd, json, err, "%s: load: %s (%s)", file, log[0] ? log : "failed",
+				   strerror(-err > 0 && -err < 4000 ? -err : EINVAL));
+			goto out;
 		}
 	}
 	err = 0;
@@ -356,7 +365,9 @@ int cmd_object(int argc, char **argv)
 		show_json(obj, btf_file != NULL);
 	else
 		show_text(obj, btf_file != NULL);
+	rc = err ? 1 : 0;
+out:
 	sops_object__close(obj);
-	sops_btf__free(host);
-	return err ? 1 : 0;
+	tool_btf_free(&host);
+	return rc;
 }

@@ -39,36 +39,84 @@ int cmd_struct_ops(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 
 /*
+ * A host BTF for --btf HOST_BTF [--base BASE] (object, struct_ops, prog run,
+ * map dump): raw BTF or an ELF file with .BTF; with BASE, HOST_BTF is split
+ * BTF on it. tool_btf_load() returns 0, or -errno after reporting (as
+ * tool_error_file) the file that failed; tool_btf_free() frees both.
+ */
+struct sops_btf;
+struct tool_btf {
+	struct sops_btf *base, *host;
+};
+int tool_btf_load(struct tool_btf *b, const char *cmd, bool json, const char *btf_file,
+		  const char *base_file);
+void tool_btf_free(struct tool_btf *b);
+
+/*
  * cmd_prog.c, shared by `prog run` and `map dump` (cmd_map.c): load FILE.o into
  * a fresh runtime through the library and run its programs with PROG_TEST_RUN.
- * Each step prints why it failed on stderr.
+ * Each step reports why it failed (tool_error: text on stderr, JSON with --json).
  */
 struct sops_object;
+struct sops_program;
 struct sops_runtime;
 struct sops_test_run_opts;
+#define TOOL_MAX_WRITABLE 16
 struct tool_run {
 	/* the options both commands take */
+	const char *cmd;                  /* "prog run" or "map dump", for messages */
 	const char *file, *name, *ctx_hex; /* FILE.o, PROG or MAP, --ctx-in */
 	long repeat;                      /* --repeat (set the default before parsing) */
 	bool jit, interp, json;           /* --jit (trust unverified) / --interp (no JIT), --json */
+	const char *btf_file, *base_file; /* --btf HOST_BTF, --base BASE */
+	const char *writable[TOOL_MAX_WRITABLE]; /* --writable STRUCT[.MEMBER] */
+	size_t writable_cnt;
 	/* state */
 	uint8_t *ctx; /* --ctx-in parsed */
 	uint32_t ctx_len;
+	struct tool_btf btf;
 	struct sops_runtime *rt;
 	struct sops_object *obj;
 };
-/* argv[*i] is a shared option (*i moved past its value) or FILE/NAME: 1; else 0. */
+/*
+ * argv[*i] is a shared option (*i moved past its value) or FILE/NAME: 1; a
+ * usage error already reported (such as too many --writable): -1; else 0.
+ */
 int tool_run_arg(struct tool_run *r, int argc, char **argv, int *i);
+/* Checks the shared options after parsing (--base needs --btf): 0 or 2 (reported). */
+int tool_run_check_usage(const struct tool_run *r);
 /* Parse --ctx-in: 0 or -EINVAL. */
 int tool_run_ctx(struct tool_run *r);
 /* The runtime (JIT when --jit, said on stderr; @nr_cpus 0: the default) and FILE.o opened. */
 int tool_run_open(struct tool_run *r, uint32_t nr_cpus);
-/* sops_object__load into the runtime (the load log printed on failure). */
+/*
+ * sops_object__load into the runtime (the load log printed on failure). With
+ * --btf, the struct type of every struct_ops map to be created is registered
+ * first from HOST_BTF alone (sops_runtime__register_struct_ops_btf, with the
+ * --writable ranges), so struct_ops programs load with no host running.
+ */
 int tool_run_load(struct tool_run *r);
 /* PROG_TEST_RUN of program @name with --ctx-in, @data and --repeat; results in *@o. */
 int tool_run_prog(struct tool_run *r, const char *name, const void *data, uint32_t data_len,
 		  struct sops_test_run_opts *o);
 void tool_run_free(struct tool_run *r);
+
+/* Shared by both `prog run` paths: the engine that ran @p and the run statistics. */
+struct sops_prog_verdict;
+struct sops_bpf_prog_info;
+const char *tool_prog_engine(struct tool_run *r, struct sops_program *p, struct sops_prog_verdict *v);
+int tool_prog_stats(struct tool_run *r, struct sops_program *p, struct sops_bpf_prog_info *info);
+/* "stats: run_cnt N, ..." (text) or `, "run_cnt": N, ...` (the fields inside a JSON object). */
+void tool_prog_print_stats(const struct sops_bpf_prog_info *info, bool json);
+
+/*
+ * cmd_prog_st.c: `prog run` of struct_ops program @p (loaded, with --btf):
+ * the member's arguments built from HOST_BTF's prototype and the @arg_cnt
+ * "--arg N=VALUE" strings in @args, run through sops_prog_test_run_struct_ops,
+ * and its results printed (text, or JSON with r->json). Returns 0, 1 (the
+ * run failed, reported) or 2 (a bad --arg, reported).
+ */
+int tool_prog_run_struct_ops(struct tool_run *r, struct sops_program *p, char **args, int arg_cnt);
 
 /*
  * Read a whole file (or stdin for "-"). Returns 0, *data (free() it) and *size, or

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <structops/btf.h>
+
 #include "commands.h"
 
 #define STRUCTOPS_VERSION "0.1.0"
@@ -126,10 +128,43 @@ void tool_error_file(const char *cmd, bool json, const char *file, const char *l
 {
 	int e = -err > 0 && -err < 4000 ? err : -EINVAL;
 
-	if (log && log[0])
+	if (log && log[0] && strstr(log, strerror(-e)))
+		tool_error(cmd, json, e, "%s", log); /* the log has said it already */
+	else if (log && log[0])
 		tool_error(cmd, json, e, "%s (%s)", log, strerror(-e));
 	else
 		tool_error(cmd, json, e, "%s: %s", file, strerror(-e));
+}
+
+int tool_btf_load(struct tool_btf *b, const char *cmd, bool json, const char *btf_file,
+		  const char *base_file)
+{
+	char log[512] = "";
+	struct sops_btf_opts bo = { .sz = sizeof(bo), .log_buf = log, .log_size = sizeof(log) };
+	int err;
+
+	b->base = b->host = NULL;
+	if (base_file) {
+		err = sops_btf__load_file(base_file, &bo, &b->base);
+		if (err) {
+			tool_error_file(cmd, json, base_file, log, err);
+			return err;
+		}
+		bo.base = b->base;
+	}
+	err = sops_btf__load_file(btf_file, &bo, &b->host);
+	if (err) {
+		tool_error_file(cmd, json, btf_file, log, err);
+		tool_btf_free(b);
+	}
+	return err;
+}
+
+void tool_btf_free(struct tool_btf *b)
+{
+	sops_btf__free(b->host); /* split BTF before its base */
+	sops_btf__free(b->base);
+	b->base = b->host = NULL;
 }
 
 int tool_read_bytecode(const char *path, struct sops_insn **insns, size_t *insn_cnt)

@@ -128,6 +128,8 @@ struct rt_btf {
 	char name[64];
 	/* struct_ops layer: the registry of a kernel BTF object (struct st_owner). */
 	void *st_owner;
+	/* A base of @btf this object made and owns (freed after @btf), or NULL. */
+	struct btf *own_base;
 };
 
 /* --- maps (map.c and src/maps/) --- */

@@ -6,7 +6,7 @@
  * Each BTF that types are registered in (the host's, each module's) gets an
  * owner: a runtime BTF object (kernel_btf, id and handles like any BTF) whose
  * libbpf btf ("ext") is, for the host, a split BTF on the host's BTF (which
- * belongs to the host), and for a module the module's own BTF, which the
+ * belongs to the host; on a flat copy of it when it is split itself), and for a module the module's own BTF, which the
  * runtime parsed and owns (a split of a split would need libbpf to chain
  * string offsets through two bases, which older versions get wrong). Value types
  * `bpf_struct_ops_<name>` missing from the owner's BTF are synthesized into
@@ -35,9 +35,31 @@ static void owner_btf_free(struct rt_obj *obj)
 {
 	struct rt_btf *b = caa_container_of(obj, struct rt_btf, obj);
 
-	btf__free(b->btf); /* ext; its base is freed with the owner */
+	btf__free(b->btf); /* ext; a base it does not own is freed with the owner */
+	btf__free(b->own_base);
 	free(b->data);
 	free(b);
+}
+
+/*
+ * A standalone copy of split BTF @split with its base's types, ids kept. ext
+ * on a host BTF that is itself split (a host passing vmlinux plus a module's
+ * BTF, or `--btf HOST --base BASE`) is split on this copy instead: libbpf 1.1
+ * reads names wrong in a split on a split (it offsets strings by the nearest
+ * base only).
+ */
+static struct btf *btf_flatten(const struct btf *split)
+{
+	uint32_t n = btf__type_cnt(split);
+	struct btf *flat = btf__new_empty();
+
+	for (uint32_t id = 1; flat && id < n; id++) {
+		if (btf__add_type(flat, split, btf__type_by_id(split, id)) != (int)id) {
+			btf__free(flat);
+			flat = NULL;
+		}
+	}
+	return flat;
 }
 
 int st_owner_new(struct st_rt *st, struct btf *own, bool in_place, const char *name,
@@ -49,7 +71,12 @@ int st_owner_new(struct st_rt *st, struct btf *own, bool in_place, const char *n
 
 	if (!o || !b)
 		goto fail;
-	b->btf = in_place ? own : btf__new_empty_split(own);
+	if (!in_place && btf__base_btf(own)) {
+		b->own_base = btf_flatten(own);
+		if (!b->own_base)
+			goto fail;
+	}
+	b->btf = in_place ? own : btf__new_empty_split(b->own_base ? b->own_base : own);
 	b->data = calloc(1, 1);
 	if (!b->btf || !b->data)
 		goto fail;
@@ -74,6 +101,7 @@ fail:
 	if (b) {
 		if (!in_place)
 			btf__free(b->btf);
+		btf__free(b->own_base);
 		free(b->data);
 	}
 	free(b);

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../btf/btf_internal.h"
 #include "../util/log.h"
@@ -27,14 +26,6 @@ struct run_arg {
 	void *copy;   /* the run's buffer (NULL: scalar or NULL pointer) */
 	size_t size;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* The struct argument @i points to (its size in *@size), or 0 for arguments the verifier reads as scalars. */
 static uint32_t arg_struct(const struct btf *btf, const struct btf_param *p, long *size)
@@ -105,8 +96,9 @@ static int run(struct sops_prog *prog, const struct st_prog_info *info,
 	struct sops_mem_region regions[FUNC_MODEL_MAX_ARGS + 1];
 	struct run_arg ra[FUNC_MODEL_MAX_ARGS] = { 0 };
 	uint64_t args[FUNC_MODEL_MAX_ARGS] = { 0 }, regs[5] = { 0 }, ret = 0, start, elapsed;
-	int repeat = opts->repeat > 0 ? opts->repeat : 1, err = 0;
+	int repeat = opts->repeat > 0 ? opts->repeat : 1, err = 0, runs;
 	uint32_t nr, nreg = 0;
+	bool stats;
 
 	if (!proto)
 		return log_err(log, -EINVAL, "member %s has no prototype", sm->name);
@@ -132,18 +124,20 @@ static int run(struct sops_prog *prog, const struct st_prog_info *info,
 	/* The context itself is read-only, as the verifier treats it. */
 	regions[nreg++] = (struct sops_mem_region){ (uint64_t)(uintptr_t)args, nr * sizeof(uint64_t), false };
 	regs[0] = (uint64_t)(uintptr_t)args;
-	start = now_ns();
+	stats = rt_stats_on(prog->obj.rt);
+	start = rt_now_ns();
 	urcu_bp_read_lock();
-	for (int r = 0; r < repeat && !err; r++)
+	for (runs = 0; runs < repeat && !err; runs++)
 		err = rt_prog_run(prog, regs, regions, nreg, &ret);
 	urcu_bp_read_unlock();
-	elapsed = now_ns() - start;
+	elapsed = rt_now_ns() - start;
+	/* Counted as PROG_TEST_RUN counts: only with stats on, the faulting run included. */
+	if (stats)
+		rt_prog_stats_add(prog, (uint64_t)runs, elapsed);
 	if (err) {
 		log_err(log, err, "program %s faulted (checked run)", prog->name);
 		goto out;
 	}
-	atomic_fetch_add(&prog->run_cnt, (unsigned long)repeat);
-	atomic_fetch_add(&prog->run_time_ns, elapsed);
 	for (uint32_t i = 0; i < nr; i++)
 		if (ra[i].copy)
 			memcpy(opts->bufs[i].data, ra[i].copy, ra[i].size);

@@ -82,7 +82,8 @@ static int snapshot(struct st_rt *st, struct st_snap *s)
 	st_host_owner(st, &host); /* none without host BTF: the loader then says so */
 	pthread_mutex_lock(&st->lock);
 	if (host) {
-		s->host_base = copy_btf(host->own, NULL);
+		/* ext's base: the host's BTF, or the flat copy of it when it is split. */
+		s->host_base = copy_btf(btf__base_btf(host->ext), NULL);
 		s->host = s->host_base ? copy_btf(host->ext, s->host_base) : NULL;
 		if (!s->host) {
 			err = -ENOMEM;
