@@ -140,6 +140,14 @@ else
 	ko "host BTF without the value type" "cannot build it: $(head -c 200 "$tmp/noval/cc.err")"
 fi
 
+# Each input that once crashed the loader, through the tool: an exit status, never a signal.
+for f in "$(dirname "$0")"/fuzz/loader_regress/*.o; do
+	"$tool" object show "$f" >/dev/null 2>&1
+	rc=$?
+	[ $rc -lt 128 ] && ok "regression input $(basename "$f")" ||
+		ko "regression input $(basename "$f")" "killed by signal $((rc - 128))"
+done
+
 # Bounded fuzzing: seeds are the test objects and the host BTF.
 fuzz="$build/tests/fuzz_loader"
 if [ -x "$fuzz" ]; then
@@ -147,7 +155,7 @@ if [ -x "$fuzz" ]; then
 	cp "$dir"/*.o "$dir/host.btf" "$tmp/corpus/"
 	rm -f "$tmp/corpus/host_types.o"
 	# Inputs that once crashed the loader (the corpus runs first, so every run replays them).
-	cp "$(dirname "$0")"/fuzz/loader_regress/* "$tmp/corpus/"
+	cp "$(dirname "$0")"/fuzz/loader_regress/*.o "$tmp/corpus/"
 	# A fixed seed keeps `make check` reproducible; SOPS_FUZZ_SEED=0 asks libFuzzer for a random one.
 	if SOPS_FUZZ_HOST_BTF="$dir/host.btf" "$fuzz" -seed="${SOPS_FUZZ_SEED:-1}" -runs="${SOPS_FUZZ_RUNS:-20000}" -max_total_time=45 \
 		-max_len=65536 -print_final_stats=0 -artifact_prefix="$tmp/" "$tmp/corpus" >"$tmp/fuzz.log" 2>&1; then
