@@ -105,6 +105,58 @@ struct sops_vm_obj_info {
 typedef bool (*sops_obj_ok_fn)(void *ctx, enum sops_vm_obj kind, uint64_t value,
 			       struct sops_vm_obj_info *info);
 
+/*
+ * Checked mode: what one kfunc call may be given and what it returns, as the
+ * kfunc's BTF prototype says (structops' runtime derives it; see
+ * kfunc_check_resolve). Before a checked run enters the kfunc, every argument
+ * is checked against its kind; a violation stops the run with -EFAULT and a
+ * message naming the kfunc and the argument.
+ *
+ * Host objects are tracked per run: the context's (sops_vm_opts.ctx_objs)
+ * and those kfuncs returned during the run. A SOPS_KARG_OBJ argument must be
+ * one of them, of the named struct; a releasing kfunc removes it, and an
+ * object a kfunc acquired must be released or returned before the run ends
+ * (else the run fails with -EINVAL: the reference would leak). A callback
+ * (bpf_loop, ...) starts with no host objects.
+ */
+enum sops_kfunc_arg_kind {
+	SOPS_KARG_SCALAR = 0, /* any value */
+	SOPS_KARG_MEM,        /* size bytes of memory the program may write */
+	SOPS_KARG_OBJ,        /* a host object of struct type (see above) */
+	SOPS_KARG_ANY_PTR,    /* void *: any host object, or program memory (1 byte) */
+};
+
+struct sops_kfunc_arg {
+	uint8_t kind;     /* enum sops_kfunc_arg_kind */
+	bool release;     /* OBJ: the kfunc releases it (one a kfunc acquired, or a __ref ctx object) */
+	uint32_t size;    /* MEM: bytes (0: the kfunc touches none) */
+	const char *type; /* OBJ: the struct's name; must outlive the vm */
+};
+
+struct sops_kfunc_check {
+	const char *name;              /* the kfunc, for messages; must outlive the vm */
+	uint32_t arg_cnt;              /* arguments checked (at most 5) */
+	struct sops_kfunc_arg args[5];
+	const char *ret_type;          /* non-NULL: returns a host object of this struct, or 0 */
+	bool ret_acquired;             /* the returned object is a reference the run must drop */
+};
+
+/*
+ * Fills *@out for a kfunc call as sops_kfunc_resolve_fn is asked: 0; 1 when
+ * nothing is known of its arguments (the call is then not checked: the
+ * caller vouches for that kfunc); or a negative errno (creation fails).
+ */
+typedef int (*sops_kfunc_check_resolve_fn)(void *ctx, int32_t btf_id, int16_t btf_slot,
+					   struct sops_kfunc_check *out);
+
+/* Checked mode: u64 slot @slot of the context r1 points to at entry holds a host object. */
+struct sops_vm_ctx_obj {
+	uint32_t slot;
+	const char *type; /* the struct's name; must outlive the vm */
+	bool ref;         /* a reference the program may release (a __ref argument) */
+};
+#define SOPS_VM_MAX_CTX_OBJS 12
+
 /* Which engine runs a vm. */
 enum sops_engine {
 	SOPS_ENGINE_INTERP = 0, /* threaded interpreter */
@@ -157,8 +209,17 @@ struct sops_vm_opts {
 	 * opcodes are then invalid.
 	 */
 	bool host_access;
+	/*
+	 * Checked mode: the argument kinds of each kfunc call (called with
+	 * resolve_ctx after kfunc_resolve). NULL: kfunc calls are not checked,
+	 * the caller vouches for its kfuncs.
+	 */
+	sops_kfunc_check_resolve_fn kfunc_check_resolve;
+	/* Checked mode: the host objects the context holds (at most SOPS_VM_MAX_CTX_OBJS; copied). */
+	const struct sops_vm_ctx_obj *ctx_objs;
+	size_t ctx_obj_cnt;
 };
-#define sops_vm_opts__last_field host_access
+#define sops_vm_opts__last_field ctx_obj_cnt
 
 #define SOPS_VM_DEFAULT_BUDGET (1ull << 32)
 
@@ -214,7 +275,9 @@ struct sops_vm_run_opts {
  * stopped: -EFAULT (memory access outside the allowed regions, a misaligned
  * atomic, or a helper argument its prototype does not allow), -ETIME (instruction budget spent), -E2BIG (call chain deeper than
  * SOPS_MAX_CALL_FRAMES), -ENOENT (callx to an unknown helper), -EINVAL (bad
- * options). Only checked mode can report the first two.
+ * options, or a checked run that ended holding a reference a kfunc returned).
+ * Only checked mode can report the first two. -EFAULT also covers a kfunc
+ * argument sops_kfunc_check refuses.
  *
  * JIT'd code has no error channel: where the interpreter reports -E2BIG or
  * -ENOENT, JIT'd code unwinds to its caller with r0 = 0, and this function

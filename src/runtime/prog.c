@@ -269,6 +269,13 @@ static int ld_imm64_resolve(void *ctx, const struct sops_insn *insn, size_t idx,
 	}
 }
 
+static int kfunc_check_resolve(void *ctx, int32_t btf_id, int16_t btf_slot, struct sops_kfunc_check *out)
+{
+	struct load_ctx *lc = ctx;
+
+	return rt_kfunc_check_spec(lc->prog, lc->fd_array, lc->fd_array_cnt, btf_id, btf_slot, out);
+}
+
 static int kfunc_resolve(void *ctx, int32_t btf_id, int16_t btf_slot, sops_kfunc_fn *fn)
 {
 	struct load_ctx *lc = ctx;
@@ -401,12 +408,17 @@ static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, siz
 		.mem_ok_ctx = prog,
 		.obj_ok = rt_prog_obj_ok,
 		.host_access = prog->btf_mem && prog->verified,
+		.kfunc_check_resolve = kfunc_check_resolve,
 	};
+	struct sops_vm_ctx_obj ctx_objs[SOPS_VM_MAX_CTX_OBJS];
 	const struct sops_insn *insns;
 	struct sops_insn *tramp, *owned;
 	uint32_t cnt;
 	int err;
 
+	/* Checked runs check kfunc arguments against the host objects the context holds. */
+	opts.ctx_objs = ctx_objs;
+	opts.ctx_obj_cnt = trusted ? 0 : rt_prog_ctx_objs(prog, ctx_objs);
 	err = engine_insns(lc, trusted, jit, &insns, &cnt, &owned);
 	if (err)
 		return err;
@@ -424,6 +436,7 @@ static int build_vms(struct load_ctx *lc, const struct sops_helper *helpers, siz
 	memcpy(tramp + 2, insns, cnt * sizeof(*tramp));
 	free(owned);
 	lc->base = 2;
+	opts.ctx_obj_cnt = 0; /* a callback's r1 is the helper's (an index, a map), not the context */
 	for (uint32_t c = 0; c < prog->cb_cnt && !err; c++) {
 		struct rt_callback *cb = prog->cbs[c];
 

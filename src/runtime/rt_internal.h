@@ -630,6 +630,21 @@ struct rt_verify_env {
  * negative errno when the program cannot load at all or strict rejection.
  */
 int rt_verify(struct rt_verify_env *env);
+/*
+ * verifier/btf_ptr.c: the host objects in a struct_ops program's context for
+ * checked runs (each pointer-to-struct argument of the member's prototype,
+ * __ref ones releasable) into @out (SOPS_VM_MAX_CTX_OBJS entries); returns
+ * how many. 0 for other programs.
+ */
+size_t rt_prog_ctx_objs(const struct sops_prog *prog, struct sops_vm_ctx_obj *out);
+/*
+ * verifier/call.c: the checked-mode argument kinds of kfunc @btf_id (of
+ * fd_array[@btf_slot]'s BTF when @btf_slot) for @prog, from its BTF
+ * prototype and flags, into *@out. 0, 1 (no BTF prototype: not checked)
+ * or -errno.
+ */
+int rt_kfunc_check_spec(struct sops_prog *prog, const int *fd_array, uint32_t fd_array_cnt,
+			int32_t btf_id, int16_t btf_slot, struct sops_kfunc_check *out);
 
 /*
  * The registered kfunc @btf_id that @prog may call, of the host BTF

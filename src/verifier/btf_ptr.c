@@ -224,6 +224,26 @@ int vbtf_ctx_access(struct venv *env, const struct vreg *r, int64_t off, uint32_
 	return 0;
 }
 
+size_t rt_prog_ctx_objs(const struct sops_prog *prog, struct sops_vm_ctx_obj *out)
+{
+	const struct btf *btf;
+	const struct btf_type *proto = vst_ops_proto(prog, &btf);
+	size_t n = 0;
+
+	if (!proto)
+		return 0;
+	for (uint32_t a = 0; a < btf_vlen(proto) && n < SOPS_VM_MAX_CTX_OBJS; a++) {
+		const struct btf_type *t = skip_mods(btf, btf_params(proto)[a].type, NULL);
+		uint32_t sid;
+
+		if (!t || !btf_is_ptr(t) || !ptr_to_struct(btf, t, &sid))
+			continue;
+		out[n++] = (struct sops_vm_ctx_obj){ .slot = a, .type = type_name(btf, sid),
+						     .ref = (arg_info(prog, a) & ST_ARG_REF) != 0 };
+	}
+	return n;
+}
+
 int vbtf_entry_refs(struct venv *env, struct vstate *st)
 {
 	const struct btf_type *proto;

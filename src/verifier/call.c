@@ -828,6 +828,84 @@ static int call_kfunc(struct venv *env, const struct sops_insn *in)
 	return 0;
 }
 
+/*
+ * The same prototype as call_kfunc() reads it, for checked runs of programs
+ * the verifier did not prove (kfunc_check.c enforces it): scalars pass, a
+ * pointer to a struct of plain data or to another sized type is that much
+ * writable memory, a pointer to any other struct a host object of its name
+ * (the first one released by a KF_RELEASE kfunc), void * any host object or
+ * program memory; a returned struct pointer is a host object, a reference
+ * with KF_ACQUIRE. A kfunc registered without a BTF prototype: 1, the call
+ * is not checked (the host vouches for it, as for a host helper registered
+ * without a prototype; docs/runtime.md).
+ */
+int rt_kfunc_check_spec(struct sops_prog *prog, const int *fd_array, uint32_t fd_array_cnt,
+			int32_t btf_id, int16_t btf_slot, struct sops_kfunc_check *out)
+{
+	struct sops_kfunc_desc d;
+	const struct btf *btf;
+	const struct btf_type *fn, *proto, *t;
+	const struct btf_param *p;
+	struct rt_btf *held = NULL;
+	bool released = false;
+	uint32_t id;
+	int err;
+
+	err = rt_kfunc_find(prog, fd_array, fd_array_cnt, btf_id, btf_slot, &d, &btf, &held);
+	if (err)
+		goto out;
+	err = 1;
+	fn = btf ? btf__type_by_id(btf, d.btf_id) : NULL;
+	proto = fn && btf_is_func(fn) ? btf__type_by_id(btf, fn->type) : NULL;
+	if (!proto || !btf_is_func_proto(proto) || btf_vlen(proto) > 5)
+		goto out;
+	err = -EINVAL;
+	/* Names live in the kfunc's BTF, which the program pins (the host's, or a module's). */
+	*out = (struct sops_kfunc_check){ .name = d.name ? d.name : btf__name_by_offset(btf, fn->name_off),
+					  .arg_cnt = btf_vlen(proto) };
+	p = btf_params(proto);
+	for (uint32_t a = 0; a < btf_vlen(proto); a++, p++) {
+		struct sops_kfunc_arg *ka = &out->args[a];
+		int64_t sz;
+
+		t = skip_mods(btf, p->type, NULL);
+		if (((d.flags & SOPS_KF_IMPLICIT_PROG) && SOPS_KF_PROG_ARG_IDX(d.flags) == a) || !t ||
+		    !btf_is_ptr(t))
+			continue; /* SCALAR; the runtime fills the __prog argument itself */
+		t = skip_mods(btf, t->type, &id);
+		if (!t || btf_is_void(t)) {
+			ka->kind = SOPS_KARG_ANY_PTR;
+			continue;
+		}
+		if (btf_is_composite(t) && !scalar_struct(btf, id, 0)) {
+			ka->kind = SOPS_KARG_OBJ;
+			ka->type = btf__name_by_offset(btf, t->name_off);
+			if (!ka->type || !*ka->type)
+				ka->type = "(anon)";
+			ka->release = (d.flags & SOPS_KF_RELEASE) && !released;
+			released |= ka->release;
+			continue;
+		}
+		sz = btf__resolve_size(btf, id);
+		if (sz < 0 || sz > UINT32_MAX)
+			goto out;
+		ka->kind = SOPS_KARG_MEM;
+		ka->size = (uint32_t)sz;
+	}
+	t = proto->type ? skip_mods(btf, proto->type, NULL) : NULL;
+	if (t && btf_is_ptr(t) && (t = skip_mods(btf, t->type, NULL)) && btf_is_composite(t)) {
+		out->ret_type = btf__name_by_offset(btf, t->name_off);
+		if (!out->ret_type || !*out->ret_type)
+			out->ret_type = "(anon)";
+		out->ret_acquired = (d.flags & SOPS_KF_ACQUIRE) != 0;
+	}
+	err = 0;
+out:
+	if (held)
+		rt_obj_put(&held->obj);
+	return err;
+}
+
 int vcall(struct venv *env, const struct sops_insn *in)
 {
 	if (OPC_SRC(in->code) == OPC_X)

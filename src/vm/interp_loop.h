@@ -42,6 +42,16 @@
 			fault->pc = (uint32_t)(op - vm->ops);                                      \
 		cc_err;                                                                            \
 	})
+/* kfunc arguments by their BTF kinds and the run's host objects (kfunc_check.c). */
+#define KFUNC_CHECK()                                                                              \
+	({                                                                                         \
+		const struct vm_mem_view mv = { stack_end - (depth + 1) * SOPS_STACK_SIZE,         \
+						stack_end, regions, region_cnt, entry_ctx };       \
+		int kc_err = vm_kfunc_check(vm, (size_t)(op - vm->ops), r, &mv, &host_objs, fault); \
+		if (kc_err)                                                                        \
+			fault->pc = (uint32_t)(op - vm->ops);                                      \
+		kc_err;                                                                            \
+	})
 #define ATOMIC_CHK(addr, n)                                                                        \
 	do {                                                                                       \
 		MEMCHK(addr, n, 1);                                                                \
@@ -157,6 +167,7 @@ static int INTERP_FN(const struct sops_vm *vm, const uint64_t args[5],
 	size_t fault_len = 0;
 	int fault_write = 0;
 	uint64_t entry_ctx = 0;
+	struct vm_host_objs host_objs;
 #endif
 
 	if (labels) {
@@ -169,6 +180,7 @@ static int INTERP_FN(const struct sops_vm *vm, const uint64_t args[5],
 	/* Unverified code may read stack it never wrote: make that deterministic. */
 	memset(stack, 0, sizeof(stack));
 	entry_ctx = args[0];
+	host_objs.n = -1; /* built at the first kfunc call */
 #endif
 	aux = vm->aux;
 	r[0] = 0;
@@ -334,7 +346,15 @@ L_CALL_HELPER:
 	r[0] = ((sops_helper_fn)op->fn)(r[1], r[2], r[3], r[4], r[5], aux);
 	NEXT;
 L_CALL_KFUNC:
+#if INTERP_CHECKED
+	if (vm->kfunc_checks && KFUNC_CHECK())
+		return fault->err;
+#endif
 	r[0] = ((sops_kfunc_fn)op->fn)(r[1], r[2], r[3], r[4], r[5]);
+#if INTERP_CHECKED
+	if (vm->kfunc_checks)
+		vm_kfunc_after(vm, (size_t)(op - vm->ops), r, &host_objs);
+#endif
 	NEXT;
 L_CALLX: {
 	uint64_t id = DST;
@@ -359,6 +379,12 @@ L_CALL_LOCAL:
 	DISPATCH;
 L_EXIT:
 	if (!depth) {
+#if INTERP_CHECKED
+		if (host_objs.n > 0 && vm_kfunc_exit(&host_objs, r[0], fault)) {
+			fault->pc = (uint32_t)(op - vm->ops);
+			return fault->err;
+		}
+#endif
 		*ret = r[0];
 		return 0;
 	}

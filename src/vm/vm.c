@@ -186,6 +186,8 @@ int sops_vm__create(const struct sops_insn *insns, size_t insn_cnt, const struct
 	if (err)
 		goto fail;
 	err = resolve(vm, opts, &log);
+	if (!err)
+		err = vm_kfunc_check_prepare(vm, opts, &log);
 	if (err)
 		goto fail;
 	if (vm->engine == SOPS_ENGINE_JIT)
@@ -215,6 +217,7 @@ void sops_vm__free(struct sops_vm *vm)
 	free(vm->call_fn);
 	free(vm->helper_by_id);
 	free(vm->helper_info);
+	vm_kfunc_check_release(vm);
 	free(vm->insns);
 	free(vm);
 }

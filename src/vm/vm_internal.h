@@ -44,6 +44,10 @@ struct sops_vm {
 	sops_obj_ok_fn obj_ok; /* checked mode: runtime objects in helper arguments */
 	/* Checked mode: name and prototype of each helper, by id (call_check.c). */
 	struct sops_helper *helper_info;
+	/* Checked mode: each kfunc call's argument kinds, by slot (NULL: unchecked; kfunc_check.c). */
+	struct sops_kfunc_check **kfunc_checks;
+	struct sops_vm_ctx_obj ctx_objs[SOPS_VM_MAX_CTX_OBJS];
+	uint32_t ctx_obj_cnt;
 
 	struct vm_op *ops; /* interpreter form; NULL for the JIT */
 	struct jit_image *jit;
@@ -99,6 +103,32 @@ int vm_call_check(const struct sops_vm *vm, uint32_t id, const uint64_t *r,
 /* call_check.c: set up vm->helper_info from the helper table (checked vms only). */
 int vm_call_check_prepare(struct sops_vm *vm, const struct sops_helper *helpers, size_t cnt,
 			  struct sops_log *log);
+
+/*
+ * kfunc_check.c: the host objects of one checked run (sops_kfunc_check in
+ * vm.h): n < 0 until the first kfunc call builds the set from the context.
+ */
+#define VM_HOST_OBJS_MAX 16
+struct vm_host_objs {
+	int n;
+	struct {
+		uint64_t v;
+		const char *type;
+		const char *from;   /* the kfunc that returned it (NULL: the context) */
+		bool releasable;
+		bool acquired;      /* must be released or returned before the run ends */
+	} e[VM_HOST_OBJS_MAX];
+};
+/* Check kfunc call @idx's arguments r[1..5]: 0, or -EFAULT with @fault's message. */
+int vm_kfunc_check(const struct sops_vm *vm, size_t idx, const uint64_t *r,
+		   const struct vm_mem_view *mv, struct vm_host_objs *objs, struct vm_fault *fault);
+/* After the call: drop released objects, add the returned one (r0). */
+void vm_kfunc_after(const struct sops_vm *vm, size_t idx, const uint64_t *r, struct vm_host_objs *objs);
+/* At the run's end with @r0: 0, or -EINVAL with @fault's message if an acquired object leaks. */
+int vm_kfunc_exit(const struct vm_host_objs *objs, uint64_t r0, struct vm_fault *fault);
+/* kfunc_check.c: record @opts' ctx objects and each kfunc call's kinds (checked vms only). */
+int vm_kfunc_check_prepare(struct sops_vm *vm, const struct sops_vm_opts *opts, struct sops_log *log);
+void vm_kfunc_check_release(struct sops_vm *vm);
 
 /* The stack of the checked run this thread is in (interp.c; hi 0: none). */
 struct vm_stack_bounds {
