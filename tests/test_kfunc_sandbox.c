@@ -366,7 +366,10 @@ TEST(kfunc_sandbox_memory)
 	/* the context array is read-only */
 	run_fails(t, &f, "call 1003\nexit", -EFAULT, "kfunc kf_fill arg1 (memory, 8 bytes written)");
 	run_fails(t, &f, "mov %r1, 0x4141\ncall 1004\nexit", -EFAULT,
-		  "kfunc kf_void arg1 (void *) is neither a host object of this run nor the program's memory");
+		  "kfunc kf_void arg1 (void *) is not a host object of this run (0x4141)");
+	/* program memory is no host object either: the kfunc would not know its size */
+	run_fails(t, &f, "stdw [%r10-8], 0\nmov %r1, %r10\nadd %r1, -8\ncall 1004\nexit", -EFAULT,
+		  "kfunc kf_void arg1 (void *) is not a host object of this run");
 	kfix_fini(&f);
 }
 
@@ -380,5 +383,17 @@ TEST(kfunc_sandbox_verified_control)
 	RUN_OK(&f, "call 1001\njeq %r0, 0, out\nmov %r6, %r0\nmov %r1, %r6\ncall 1000\nmov %r7, %r0\n"
 		   "mov %r1, %r6\ncall 1002\nmov %r0, %r7\nout:\nexit", 99);
 	T_EQ(host_refs, 0);
+	/* the verifier refuses program memory behind void * (it would run checked, and be refused) */
+	{
+		struct sops_prog_verdict v = { .sz = sizeof(v) };
+		int fd = kload(&f, "stdw [%r10-8], 0\nmov %r1, %r10\nadd %r1, -8\ncall 1004\nexit");
+
+		T_ASSERT(fd > 0);
+		T_EQ(sops_prog_get_verdict(f.rt, fd, &v), 0);
+		T_ASSERT(!v.verified && v.checked);
+		if (!strstr(v.reason, "arg#0 of kf_void is void *, which takes a host object"))
+			T_FAIL("verdict: %s", v.reason);
+		sops_close(f.rt, fd);
+	}
 	kfix_fini(&f);
 }

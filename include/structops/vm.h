@@ -123,7 +123,7 @@ enum sops_kfunc_arg_kind {
 	SOPS_KARG_SCALAR = 0, /* any value */
 	SOPS_KARG_MEM,        /* size bytes of memory the program may write */
 	SOPS_KARG_OBJ,        /* a host object of struct type (see above) */
-	SOPS_KARG_ANY_PTR,    /* void *: any host object, or program memory (1 byte) */
+	SOPS_KARG_ANY_PTR,    /* void *: a host object of any struct */
 };
 
 struct sops_kfunc_arg {

@@ -769,8 +769,17 @@ static int call_kfunc(struct venv *env, const struct sops_insn *in)
 				return err;
 			continue;
 		}
-		if (r->type == V_PTR_TO_BTF_ID && !(r->flags & VF_MAYBE_NULL) && (!t || btf_is_void(t)))
-			continue; /* void *: any host object */
+		if (!t || btf_is_void(t)) {
+			/*
+			 * void *: a host object of any type. Program memory has no
+			 * size the kfunc would respect (the kernel wants a sized
+			 * type or a __sz argument too), so it is refused.
+			 */
+			if (r->type == V_PTR_TO_BTF_ID && !(r->flags & VF_MAYBE_NULL))
+				continue;
+			return verr(env, -EACCES, "R%u type=%s: arg#%u of %s is void *, which takes a host "
+				    "object (memory needs a sized pointer type)", regno, vtype_name(r), a, name);
+		}
 		if (!vreg_is_ptr(r) || (r->flags & VF_MAYBE_NULL))
 			return verr(env, -EACCES, "R%u type=%s: arg#%u of %s expects a pointer", regno,
 				    vtype_name(r), a, name);
@@ -833,8 +842,8 @@ static int call_kfunc(struct venv *env, const struct sops_insn *in)
  * the verifier did not prove (kfunc_check.c enforces it): scalars pass, a
  * pointer to a struct of plain data or to another sized type is that much
  * writable memory, a pointer to any other struct a host object of its name
- * (the first one released by a KF_RELEASE kfunc), void * any host object or
- * program memory; a returned struct pointer is a host object, a reference
+ * (the first one released by a KF_RELEASE kfunc), void * any host object;
+ * a returned struct pointer is a host object, a reference
  * with KF_ACQUIRE. A kfunc registered without a BTF prototype: 1, the call
  * is not checked (the host vouches for it, as for a host helper registered
  * without a prototype; docs/runtime.md).

@@ -179,12 +179,10 @@ int vm_kfunc_check(const struct sops_vm *vm, size_t idx, const uint64_t *r,
 					      "memory (0x%" PRIx64 ")", a->size, v);
 			break;
 		case SOPS_KARG_ANY_PTR:
-			if (obj_find(objs, v) < 0 &&
-			    !vm_mem_allowed(vm, v, 1, 1, mv->stack_lo, mv->stack_hi, mv->regions,
-					    mv->region_cnt))
+			/* Not program memory: the kfunc would not know its size (the verifier's rule). */
+			if (obj_find(objs, v) < 0)
 				return kfault(fault, c, (int)i + 1,
-					      "(void *) is neither a host object of this run nor the program's "
-					      "memory (0x%" PRIx64 ")", v);
+					      "(void *) is not a host object of this run (0x%" PRIx64 ")", v);
 			break;
 		case SOPS_KARG_OBJ:
 			k = obj_find(objs, v);
