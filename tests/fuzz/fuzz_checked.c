@@ -19,8 +19,9 @@
  * none, or one released (ASan-poisoned), is a sandbox bug the kfunc itself
  * reports by aborting or ASan reports.
  *
- * Not drawn: bpf_spin_lock/unlock (lock misuse is item 2 of issue 14, whose
- * lock tracking is not here yet: a second lock of a held lock would spin).
+ * bpf_spin_lock/unlock (93, 94) are drawn too: a second lock of a held lock,
+ * an unlock of one not held and an exit holding one must end the run with an
+ * error (the runtime's per-run lock tracking), never hang it.
  * The callback returns 1, so bpf_loop and for_each stop after one call.
  */
 #include <errno.h>
@@ -41,8 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define I(c, d, s, o, i) ((struct sops_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 
-static const int32_t helper_ids[] = { 1,   2,   3,   4,   5,   6,   7,   8,   14,  45,
-				      112, 113, 114, 115, 125, 130, 131, 132, 133, 134,
+static const int32_t helper_ids[] = { 1,   2,   3,   4,   5,   6,   7,   8,   14,  45,  93,
+				      94,  112, 113, 114, 115, 125, 130, 131, 132, 133, 134,
 				      160, 164, 165, 169, 170, 171, 172, 181, 182, 195 };
 
 /* BPF_ADD .. BPF_MOV without BPF_NEG (0x80), in the opcode's high nibble. */
