@@ -1,6 +1,6 @@
 #!/bin/sh
 # tool_prog_st.sh BUILD_DIR - `structops prog run` of struct_ops programs with
-# --btf (issue 13, item 1): a tcp_congestion_ops implementation (st_tcp_direct)
+# --btf (issue 13, item 1), and `prog verify --btf`: a tcp_congestion_ops implementation (st_tcp_direct)
 # and a module's bpf_testmod_ops one through split BTF (--base), unit-tested
 # from the shell with no host: return values, pointer arguments backed by
 # buffers and printed back, --writable, NULL arguments, scalars (signed, range
@@ -177,6 +177,32 @@ status "HOST_BTF is missing" 1 "No such file or directory" run "$obj" direct_sst
 status "a program that is not there" 1 "no program named nosuch" run "$obj" nosuch --btf "$host"
 status "a host without the struct" 1 "struct_ops map st_direct: struct_ops: no struct tcp_congestion_ops" \
 	run "$obj" direct_ssthresh --btf "$build/tests/bpf/host.btf"
+
+# --- prog verify with --btf: struct_ops programs verified as their member's implementation ---
+status "prog verify --btf: stores refused without --writable" 1 \
+	"direct_cong_avoid: rejected" "$tool" prog verify "$obj" --btf "$host"
+status "prog verify --btf: the reason names the rule" 1 \
+	"reason: insn 9: write to struct sock at off 0 size 4 is not allowed by tcp_congestion_ops" \
+	"$tool" prog verify "$obj" --btf "$host"
+status "prog verify --btf --writable sock: all accepted" 0 "4 accepted, 0 rejected" \
+	"$tool" prog verify "$obj" --btf "$host" --writable sock
+status "prog verify --btf PROG" 0 "1 accepted, 0 rejected" \
+	"$tool" prog verify "$obj" direct_ssthresh --btf "$host"
+status "prog verify --btf --base (split BTF)" 0 "test_1: accepted" \
+	"$tool" prog verify "$mod" test_1 --btf "$st/bpf_testmod.btf" --base "$host"
+status "prog verify without --btf: told to pass it" 2 "pass --btf HOST_BTF" "$tool" prog verify "$obj"
+"$tool" prog verify "$obj" --btf "$host" --writable sock --json >"$tmp/v.json" 2>/dev/null
+if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["accepted"] == 4 and d["rejected"] == 0, d
+assert [p["verdict"] for p in d["programs"]] == ["accepted"] * 4, d
+' "$tmp/v.json" 2>/dev/null; then
+	ok "prog verify --btf --json (validated)"
+else
+	ko "prog verify --btf --json (validated)" "$(head -c 300 "$tmp/v.json")"
+fi
+json_err "--json: prog verify, --base without --btf" 2 prog verify "$obj" --base "$host"
 
 # --- map dump and object with --btf ---
 status "map dump needs --btf for struct_ops objects" 1 "need the host's BTF" \

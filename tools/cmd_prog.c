@@ -249,8 +249,9 @@ int tool_run_load(struct tool_run *r)
 	}
 	err = sops_object__load(r->obj, &lo);
 	if (err)
-		tool_error(r->cmd, r->json, err, "loading %s: %s%s%s", r->file,
-			   strerror(-err > 0 && -err < 4000 ? -err : EINVAL), log[0] ? ": " : "", log);
+		tool_error(r->cmd, r->json, err, "loading %s: %s%s%s%s", r->file,
+			   strerror(-err > 0 && -err < 4000 ? -err : EINVAL), log[0] ? ": " : "", log,
+			   !r->btf_file && strstr(log, "host's BTF") ? "; pass --btf HOST_BTF" : "");
 	return err;
 }
 

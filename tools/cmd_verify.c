@@ -4,8 +4,9 @@
  * says about each program of an object, like the kernel's veristat.
  *
  * The object is loaded into a fresh runtime the library's way (maps created,
- * relocations applied). Each program is then verified again on its own in a
- * strict runtime setting with a log buffer, so the log, the verdict and the
+ * relocations applied; with --btf, its struct_ops types registered from
+ * HOST_BTF alone, through cmd_prog.c's tool_run steps). Each program is then
+ * loaded again on its own with a log buffer, so the log, the verdict and the
  * statistics are exactly those PROG_LOAD produces. Exit status: 0 when every
  * program verified, 1 when any was rejected, 2 on usage or load errors.
  */
@@ -28,6 +29,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: structops prog verify FILE.o [PROG] [--log-level N] [--json]\n"
+		"                             [--btf HOST_BTF [--base BASE] [--writable S[.M]]...]\n"
 		"\n"
 		"Verifies every program of FILE.o (or only PROG) and prints, per program,\n"
 		"whether the verifier accepted it, the instructions it processed, the states\n"
@@ -35,10 +37,16 @@ static void usage(FILE *out)
 		"the verifier's log. --log-level 1 prints the log of every program (each\n"
 		"instruction as verified), 2 adds the register state after every instruction.\n"
 		"\n"
-		"  PROG            only this program (it is verified even when its section\n"
-		"                  starts with '?', autoload off)\n"
+		"  PROG            only this program (the others are not loaded; it is, even\n"
+		"                  when its section starts with '?', autoload off)\n"
 		"  --log-level N   0 (default): the log of rejected programs only; 1: every\n"
 		"                  program's log; 2: with register states\n"
+		"  --btf HOST_BTF  the host's types (raw BTF or an ELF file with .BTF): struct_ops\n"
+		"                  programs are verified as their member's implementation, each\n"
+		"                  struct_ops type registered from HOST_BTF alone; CO-RE too\n"
+		"  --base BASE     HOST_BTF is split BTF on BASE\n"
+		"  --writable S[.M] struct S (or its member M) is writable by struct_ops\n"
+		"                  programs (the host's btf_struct_access; default: none)\n"
 		"  --json          JSON: {\"file\", \"programs\": [{\"name\", \"verdict\",\n"
 		"                  \"insns\", \"insn_processed\", \"total_states\", \"peak_states\",\n"
 		"                  \"max_states_per_insn\", \"time_us\", rejected: \"errno\",\n"
@@ -50,14 +58,14 @@ static void usage(FILE *out)
 		"failure prints {\"error\": {\"errno\": N, \"name\": \"EXXX\", \"message\": \"...\"}}\n"
 		"on stdout.\n"
 		"\n"
-		"example:\n"
-		"  structops prog verify policy.bpf.o --log-level 1\n");
+		"examples:\n"
+		"  structops prog verify policy.bpf.o --log-level 1\n"
+		"  structops prog verify cc.bpf.o --btf host.btf --writable sock\n");
 }
 
 struct verify_opts {
-	const char *file, *name;
+	struct tool_run r; /* FILE.o, PROG, --json, --btf, --base, --writable; the runtime */
 	unsigned int log_level;
-	bool json;
 };
 
 static void json_str(const char *s)
@@ -196,61 +204,53 @@ static void print_json(const struct sops_program *p, const struct sops_prog_verd
 	printf("}");
 }
 
-static int run(const struct verify_opts *vo)
+static int run(struct verify_opts *vo)
 {
-	struct sops_runtime_opts ro = { .sz = sizeof(ro), .jit = true };
-	char *log = malloc(LOG_SIZE), errlog[4096] = "";
-	struct sops_object_load_opts lo = { .sz = sizeof(lo), .log_buf = errlog, .log_size = sizeof(errlog) };
-	struct sops_runtime *rt = NULL;
-	struct sops_object *obj = NULL;
+	struct tool_run *r = &vo->r;
+	char *log = malloc(LOG_SIZE);
 	struct sops_program *p;
 	int err, rc = 2, accepted = 0, rejected = 0;
 	bool any = false;
 
 	if (!log) {
-		tool_error("prog verify", vo->json, -ENOMEM, "no memory for a %u-byte log", LOG_SIZE);
+		tool_error(r->cmd, r->json, -ENOMEM, "no memory for a %u-byte log", LOG_SIZE);
 		return 2;
 	}
-	err = sops_runtime__new(&ro, &rt);
-	if (!err)
-		err = sops_object__open_file(vo->file, NULL, &obj);
-	if (err) {
-		tool_error("prog verify", vo->json, err, "%s: %s", vo->file, strerror(-err));
+	/* A runtime that verifies and JITs (never trusting), the object opened in it. */
+	if (tool_run_open(r, 0))
 		goto out;
-	}
-	lo.runtime = rt;
-	if (vo->name) { /* a program named on the command line loads even with autoload off ("?") */
-		p = sops_object__find_program_by_name(obj, vo->name);
-		if (!p) {
-			tool_error("prog verify", vo->json, -ENOENT, "%s: no program named %s", vo->file, vo->name);
+	if (r->name) {
+		/* Only PROG loads, even with autoload off ("?"); the others are not needed. */
+		if (!sops_object__find_program_by_name(r->obj, r->name)) {
+			tool_error(r->cmd, r->json, -ENOENT, "%s: no program named %s", r->file, r->name);
 			goto out;
 		}
-		sops_program__set_autoload(p, true);
+		for (p = sops_object__next_program(r->obj, NULL); p; p = sops_object__next_program(r->obj, p))
+			sops_program__set_autoload(p, !strcmp(sops_program__name(p), r->name));
 	}
-	err = sops_object__load(obj, &lo);
-	if (err) {
-		tool_error("prog verify", vo->json, err, "loading %s: %s%s%s", vo->file, strerror(-err),
-			   errlog[0] ? ": " : "", errlog);
+	if (tool_run_load(r))
 		goto out;
-	}
-	if (vo->json) {
+	if (r->json) {
 		printf("{\"file\": ");
-		json_str(vo->file);
+		json_str(r->file);
 		printf(", \"programs\": [");
 	}
-	for (p = sops_object__next_program(obj, NULL); p; p = sops_object__next_program(obj, p)) {
+	for (p = sops_object__next_program(r->obj, NULL); p; p = sops_object__next_program(r->obj, p)) {
 		struct sops_prog_verdict v;
 
-		if (vo->name && strcmp(sops_program__name(p), vo->name))
+		if (r->name && strcmp(sops_program__name(p), r->name))
 			continue;
 		if (sops_program__handle(p) < 0)
 			continue; /* not loaded (autoload off) */
-		err = verify_one(rt, p, sops_object__license(obj), vo->log_level, log, &v);
+		err = verify_one(r->rt, p, sops_object__license(r->obj), vo->log_level, log, &v);
 		if (err) {
-			fprintf(stderr, "structops: %s: cannot verify: %s\n", sops_program__name(p), strerror(-err));
+			if (r->json)
+				printf("]}\n"); /* the document so far stays valid JSON */
+			tool_error(r->cmd, false, err, "%s: cannot verify: %s", sops_program__name(p),
+				   strerror(-err));
 			goto out;
 		}
-		if (vo->json)
+		if (r->json)
 			print_json(p, &v, log, vo->log_level || !v.verified, !any);
 		else
 			print_text(p, &v, log, vo->log_level || !v.verified);
@@ -260,21 +260,21 @@ static int run(const struct verify_opts *vo)
 		else
 			rejected++;
 	}
-	if (vo->json)
+	if (r->json)
 		printf("], \"accepted\": %d, \"rejected\": %d}\n", accepted, rejected);
 	else
 		printf("%d accepted, %d rejected\n", accepted, rejected);
 	rc = rejected ? 1 : 0;
 out:
 	free(log);
-	sops_object__close(obj);
-	sops_runtime__free(rt);
+	tool_run_free(r);
 	return rc;
 }
 
 int cmd_prog_verify(int argc, char **argv)
 {
-	struct verify_opts vo = { 0 };
+	struct verify_opts vo = { .r = { .cmd = "prog verify", .repeat = 1 } };
+	struct tool_run *r = &vo.r;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -285,27 +285,38 @@ int cmd_prog_verify(int argc, char **argv)
 			long l = strtol(argv[++i], &end, 10);
 
 			if (*end || l < 0 || l > 2) {
-				fprintf(stderr, "structops: --log-level: 0, 1 or 2\n");
+				tool_error(r->cmd, r->json, -EINVAL, "--log-level: 0, 1 or 2");
 				return 2;
 			}
 			vo.log_level = (unsigned int)l;
 		} else if (!strcmp(argv[i], "--json")) {
-			vo.json = true;
-		} else if (argv[i][0] == '-') {
+			r->json = true;
+		} else if (!strcmp(argv[i], "--btf") && i + 1 < argc) {
+			r->btf_file = argv[++i];
+		} else if (!strcmp(argv[i], "--base") && i + 1 < argc) {
+			r->base_file = argv[++i];
+		} else if (!strcmp(argv[i], "--writable") && i + 1 < argc) {
+			if (r->writable_cnt == TOOL_MAX_WRITABLE) {
+				tool_error(r->cmd, r->json, -E2BIG, "at most %d --writable", TOOL_MAX_WRITABLE);
+				return 2;
+			}
+			r->writable[r->writable_cnt++] = argv[++i];
+		} else if (argv[i][0] == '-' || (r->file && r->name)) {
+			tool_error(r->cmd, r->json, -EINVAL, "unexpected argument '%s'", argv[i]);
 			usage(stderr);
 			return 2;
-		} else if (!vo.file) {
-			vo.file = argv[i];
-		} else if (!vo.name) {
-			vo.name = argv[i];
+		} else if (!r->file) {
+			r->file = argv[i];
 		} else {
-			usage(stderr);
-			return 2;
+			r->name = argv[i];
 		}
 	}
-	if (!vo.file) {
+	if (!r->file) {
+		tool_error(r->cmd, r->json, -EINVAL, "FILE.o missing");
 		usage(stderr);
 		return 2;
 	}
+	if (tool_run_check_usage(r))
+		return 2;
 	return run(&vo);
 }
