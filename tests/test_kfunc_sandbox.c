@@ -20,7 +20,8 @@
  *   int kf_pid(struct tr_task *t);      struct tr_task *kf_acquire(void);
  *   void kf_release(struct tr_task *t); int kf_fill(struct tr_pair *p);
  *   long kf_void(void *p);              long kf_cgrp_id(struct tr_cgrp *c);
- *   struct tr_kops { int (*run)(struct tr_task *t, long x); };
+ *   struct tr_kops { int (*run)(struct tr_task *t, long x);
+ *                    int (*rel)(struct tr_task *t); };   stub tr_kops__rel(t__ref)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -135,7 +136,7 @@ static int add_kfunc(struct btf *b, const char *name, int ret, int param_type, c
 static struct btf *kfix_btf(struct kfix *f)
 {
 	struct btf *b = btf__new_empty();
-	int i32, i64, task, ptask, cgrp, pcgrp, pair, ppair, pvoid, run, prun;
+	int i32, i64, task, ptask, cgrp, pcgrp, pair, ppair, pvoid, run, prun, rel, prel, stub;
 
 	if (!b)
 		return NULL;
@@ -166,8 +167,15 @@ static struct btf *kfix_btf(struct kfix *f)
 	btf__add_func_param(b, "t", ptask);
 	btf__add_func_param(b, "x", i64);
 	prun = btf__add_ptr(b, run);
-	f->ops_id = btf__add_struct(b, "tr_kops", 8);
-	if (btf__add_field(b, "run", prun, 0, 0) < 0) {
+	rel = btf__add_func_proto(b, i32);
+	btf__add_func_param(b, "t", ptask);
+	prel = btf__add_ptr(b, rel);
+	/* The stub's parameter name marks rel's argument a reference the program must drop. */
+	stub = btf__add_func_proto(b, i32);
+	btf__add_func_param(b, "t__ref", ptask);
+	f->ops_id = btf__add_struct(b, "tr_kops", 16);
+	if (btf__add_field(b, "run", prun, 0, 0) < 0 || btf__add_field(b, "rel", prel, 64, 0) < 0 ||
+	    btf__add_func(b, "tr_kops__rel", BTF_FUNC_GLOBAL, stub) < 0) {
 		btf__free(b);
 		return NULL;
 	}
@@ -213,10 +221,11 @@ static void kfix_fini(struct kfix *f)
  * Load @text as tr_kops.run; `call N` with N >= 1000 calls kfunc N - 1000
  * (KF_*), patched into a kfunc call here. The program's handle, or -errno.
  */
-static int kload(struct kfix *f, const char *text)
+static int kload_member(struct kfix *f, uint32_t member, const char *text)
 {
 	char log[4096] = "";
 	struct sops_prog_load_opts o = { .sz = sizeof(o), .attach_btf_id = (uint32_t)f->ops_id,
+					 .expected_attach_type = member,
 					 .log_buf = log, .log_size = sizeof(log), .log_level = 1 };
 	struct sops_insn *insns;
 	size_t cnt;
@@ -237,13 +246,19 @@ static int kload(struct kfix *f, const char *text)
 	return fd;
 }
 
-/* Run @fd with a task buffer (pid @pid) as argument 0 and 5 as argument 1. */
-static int krun(struct kfix *f, int fd, int pid, uint64_t *ret, char *log, size_t log_size)
+static int kload(struct kfix *f, const char *text)
+{
+	return kload_member(f, 0, text);
+}
+
+/* Run @fd with a task buffer (pid @pid) as argument 0 and 5 as argument 1 (run; rel: 0 only). */
+static int krun_args(struct kfix *f, int fd, int pid, uint32_t nargs, uint64_t *ret, char *log,
+		     size_t log_size)
 {
 	struct tr_task t = { .pid = pid };
 	uint64_t args[2] = { 0, 5 };
 	struct sops_struct_ops_arg_buf bufs[1] = { { &t, sizeof(t) } };
-	struct sops_struct_ops_test_run_opts o = { .sz = sizeof(o), .args = args, .args_size = 16,
+	struct sops_struct_ops_test_run_opts o = { .sz = sizeof(o), .args = args, .args_size = nargs * 8,
 						   .bufs = bufs, .buf_cnt = 1, .log_buf = log,
 						   .log_size = log_size };
 	int err;
@@ -252,6 +267,11 @@ static int krun(struct kfix *f, int fd, int pid, uint64_t *ret, char *log, size_
 	err = sops_prog_test_run_struct_ops(f->rt, fd, &o);
 	*ret = o.retval;
 	return err;
+}
+
+static int krun(struct kfix *f, int fd, int pid, uint64_t *ret, char *log, size_t log_size)
+{
+	return krun_args(f, fd, pid, 2, ret, log, log_size);
 }
 
 #define RUN_OK(f, text, want)                                                                      \
@@ -342,6 +362,30 @@ TEST(kfunc_sandbox_references)
 		T_EQ(host_refs, 1);
 		host_refs = 0;
 		sops_close(f.rt, fd);
+	}
+	/* a __ref argument (member rel): released once is right; kept, or released twice, is not */
+	{
+		static const char *const progs[3] = { CTX_TASK "call 1002\nmov %r0, 0\nexit",
+						      "mov %r0, 0\nexit",
+						      CTX_TASK "mov %r6, %r1\ncall 1002\nmov %r1, %r6\n"
+						      "call 1002\nmov %r0, 0\nexit" };
+		static const int want[3] = { 0, -EINVAL, -EFAULT };
+		static const char *const msg[3] = { "", "passed as a __ref argument (release it or return it)",
+						    "kfunc kf_release arg1 (struct tr_task *) is not an object" };
+
+		for (int k = 0; k < 3; k++) {
+			char log[512];
+			uint64_t ret;
+			int fd = kload_member(&f, 1, progs[k]);
+
+			T_ASSERT(fd > 0);
+			f.tlen = 0;
+			f.trace[0] = 0;
+			T_EQ(krun_args(&f, fd, 7, 1, &ret, log, sizeof(log)), want[k]);
+			if (!strstr(f.trace, msg[k]))
+				T_FAIL("__ref case %d: '%s' not in the trace: %s", k, msg[k], f.trace);
+			sops_close(f.rt, fd);
+		}
 	}
 	/* returning the reference hands it to the host: not a leak */
 	RUN_OK(&f, "call 1001\nexit", (uint64_t)(uintptr_t)&host_task);

@@ -204,6 +204,11 @@ else
 fi
 json_err "--json: prog verify, --base without --btf" 2 prog verify "$obj" --base "$host"
 
+# --- a program calling the host's kfuncs: no host code here, and the message says which and why ---
+status "host kfuncs: named, and why the tool cannot run them" 1 \
+	"sched_task_acquire: the host registered no kfunc of that name); the tool has no host code" \
+	run "$st/st_sched.v4.o" pol_tick --btf "$host"
+
 # --- map dump and object with --btf ---
 status "map dump needs --btf for struct_ops objects" 1 "need the host's BTF" \
 	"$tool" map dump "$obj" st_tcp_d.bss

@@ -251,7 +251,10 @@ int tool_run_load(struct tool_run *r)
 	if (err)
 		tool_error(r->cmd, r->json, err, "loading %s: %s%s%s%s", r->file,
 			   strerror(-err > 0 && -err < 4000 ? -err : EINVAL), log[0] ? ": " : "", log,
-			   !r->btf_file && strstr(log, "host's BTF") ? "; pass --btf HOST_BTF" : "");
+			   !r->btf_file && strstr(log, "host's BTF") ? "; pass --btf HOST_BTF" :
+			   strstr(log, "registered no kfunc") ?
+			   "; the tool has no host code, so a program calling the host's kfuncs runs "
+			   "in its host" : "");
 	return err;
 }
 

@@ -115,8 +115,9 @@ typedef bool (*sops_obj_ok_fn)(void *ctx, enum sops_vm_obj kind, uint64_t value,
  * Host objects are tracked per run: the context's (sops_vm_opts.ctx_objs)
  * and those kfuncs returned during the run. A SOPS_KARG_OBJ argument must be
  * one of them, of the named struct; a releasing kfunc removes it, and an
- * object a kfunc acquired must be released or returned before the run ends
- * (else the run fails with -EINVAL: the reference would leak). A callback
+ * object a kfunc acquired, or a ref context object, must be released or
+ * returned before the run ends (else the run fails with -EINVAL: the
+ * reference would leak). A callback
  * (bpf_loop, ...) starts with no host objects.
  */
 enum sops_kfunc_arg_kind {

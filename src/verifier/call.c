@@ -692,6 +692,19 @@ static int check_kfunc_obj_arg(struct venv *env, const struct sops_kfunc_desc *d
 	return 0;
 }
 
+void vkfunc_refusal(const struct sops_prog *prog, const struct sops_insn *in, int err, char *buf, size_t n)
+{
+	/* Name the function where the host's BTF has it: the usual cause is a missing registration. */
+	const struct btf *hb = in->off ? NULL : prog->obj.rt->host_btf;
+	const struct btf_type *ft = hb ? btf__type_by_id(hb, (uint32_t)in->imm) : NULL;
+	const char *fname = ft && btf_is_func(ft) ? btf__name_by_offset(hb, ft->name_off) : NULL;
+
+	snprintf(buf, n, "%s kernel function btf_id %d%s%s%s",
+		 err == -EACCES ? "calling not allowed" : "unknown", in->imm, fname ? " (" : "",
+		 fname ? fname : "",
+		 !fname ? "" : err == -EACCES ? ")" : ": the host registered no kfunc of that name)");
+}
+
 static int call_kfunc(struct venv *env, const struct sops_insn *in)
 {
 	struct sops_kfunc_desc d;
@@ -721,9 +734,12 @@ static int call_kfunc(struct venv *env, const struct sops_insn *in)
 	}
 	if (err == -EINVAL)
 		return verr(env, -EINVAL, "kfunc btf_id %d: fd_array[%d] is not a module BTF", in->imm, in->off);
-	if (err)
-		return verr(env, err == -EACCES ? -EACCES : -EINVAL, "%s kernel function btf_id %d",
-			    err == -EACCES ? "calling not allowed" : "unknown", in->imm);
+	if (err) {
+		char msg[192];
+
+		vkfunc_refusal(env->prog, in, err, msg, sizeof(msg));
+		return verr(env, err == -EACCES ? -EACCES : -EINVAL, "%s", msg);
+	}
 	name = d.name ? d.name : "kfunc";
 	if (env->cur->lock_map)
 		return verr(env, -EINVAL, "function calls are not allowed while holding a lock");
@@ -869,9 +885,11 @@ int rt_kfunc_check_spec(struct sops_prog *prog, const int *fd_array, uint32_t fd
 	if (!proto || !btf_is_func_proto(proto) || btf_vlen(proto) > 5)
 		goto out;
 	err = -EINVAL;
-	/* Names live in the kfunc's BTF, which the program pins (the host's, or a module's). */
-	*out = (struct sops_kfunc_check){ .name = d.name ? d.name : btf__name_by_offset(btf, fn->name_off),
+	/* Names come from the kfunc's BTF, which outlives the program (the host's, or a pinned module's). */
+	*out = (struct sops_kfunc_check){ .name = btf__name_by_offset(btf, fn->name_off),
 					  .arg_cnt = btf_vlen(proto) };
+	if (!out->name || !*out->name)
+		out->name = "(anon)";
 	p = btf_params(proto);
 	for (uint32_t a = 0; a < btf_vlen(proto); a++, p++) {
 		struct sops_kfunc_arg *ka = &out->args[a];

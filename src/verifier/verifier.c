@@ -64,11 +64,13 @@ static int check_calls(struct rt_verify_env *env)
 			sops_kfunc_fn fn;
 			int r = rt_kfunc_resolve(prog, NULL, 0, in->imm, 0, &fn);
 
-			if (r)
-				return log_err(env->log, r == -EACCES ? -EACCES : -EINVAL,
-					       "insn %u: %s kernel function btf_id %d", i,
-					       r == -EACCES ? "calling not allowed" : "unknown",
-					       in->imm);
+			if (r) {
+				char msg[192];
+
+				vkfunc_refusal(prog, in, r, msg, sizeof(msg));
+				return log_err(env->log, r == -EACCES ? -EACCES : -EINVAL, "insn %u: %s", i,
+					       msg);
+			}
 		}
 	}
 	return 0;

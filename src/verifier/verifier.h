@@ -319,6 +319,8 @@ int vmap_lock_off(const struct rt_map *map);
 /* btf_ptr.c */
 /* The FUNC_PROTO of a struct_ops program's member (and its BTF), or NULL. */
 const struct btf_type *vst_ops_proto(const struct sops_prog *prog, const struct btf **out);
+/* call.c: "unknown kernel function btf_id N (NAME: ...)" for a kfunc call refused with @err. */
+void vkfunc_refusal(const struct sops_prog *prog, const struct sops_insn *in, int err, char *buf, size_t n);
 /* A load from a struct_ops program's ctx (the member's arguments) at byte @off into @dst. */
 int vbtf_ctx_access(struct venv *env, const struct vreg *r, int64_t off, uint32_t size, bool write,
 		    struct vreg *dst, bool sext);

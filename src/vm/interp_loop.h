@@ -52,6 +52,13 @@
 			fault->pc = (uint32_t)(op - vm->ops);                                      \
 		kc_err;                                                                            \
 	})
+/* The references a run must not end holding (kfunc_check.c). */
+#define KFUNC_EXIT()                                                                               \
+	({                                                                                         \
+		const struct vm_mem_view mv = { stack_end - SOPS_STACK_SIZE, stack_end, regions,   \
+						region_cnt, entry_ctx };                           \
+		vm_kfunc_exit(vm, &mv, &host_objs, r[0], fault);                                  \
+	})
 #define ATOMIC_CHK(addr, n)                                                                        \
 	do {                                                                                       \
 		MEMCHK(addr, n, 1);                                                                \
@@ -380,7 +387,7 @@ L_CALL_LOCAL:
 L_EXIT:
 	if (!depth) {
 #if INTERP_CHECKED
-		if (host_objs.n > 0 && vm_kfunc_exit(&host_objs, r[0], fault)) {
+		if ((host_objs.n > 0 || (host_objs.n < 0 && vm->ctx_obj_cnt)) && KFUNC_EXIT()) {
 			fault->pc = (uint32_t)(op - vm->ops);
 			return fault->err;
 		}

@@ -140,8 +140,9 @@ static void objs_build(const struct sops_vm *vm, const struct vm_mem_view *mv, s
 		objs->e[objs->n].v = v;
 		objs->e[objs->n].type = o->type;
 		objs->e[objs->n].from = NULL;
+		/* A __ref argument is a reference the program holds: released or returned, as the verifier wants. */
 		objs->e[objs->n].releasable = o->ref;
-		objs->e[objs->n].acquired = false;
+		objs->e[objs->n].acquired = o->ref;
 		objs->n++;
 	}
 }
@@ -230,15 +231,27 @@ void vm_kfunc_after(const struct sops_vm *vm, size_t idx, const uint64_t *r, str
 	}
 }
 
-int vm_kfunc_exit(const struct vm_host_objs *objs, uint64_t r0, struct vm_fault *fault)
+int vm_kfunc_exit(const struct sops_vm *vm, const struct vm_mem_view *mv, struct vm_host_objs *objs,
+		  uint64_t r0, struct vm_fault *fault)
 {
+	bool refs = false;
+
+	if (objs->n < 0) {
+		/* No kfunc ran: only a __ref argument can be held. */
+		for (uint32_t i = 0; i < vm->ctx_obj_cnt; i++)
+			refs |= vm->ctx_objs[i].ref;
+		if (!refs)
+			return 0;
+		objs_build(vm, mv, objs);
+	}
 	for (int i = 0; i < objs->n; i++) {
 		if (!objs->e[i].acquired || objs->e[i].v == r0)
 			continue;
 		fault->err = -EINVAL;
 		snprintf(fault->msg, sizeof(fault->msg),
-			 "exit holding a reference to struct %s 0x%" PRIx64 " from kfunc %s (release it "
-			 "or return it)", objs->e[i].type, objs->e[i].v, objs->e[i].from);
+			 "exit holding a reference to struct %s 0x%" PRIx64 " %s%s (release it or return it)",
+			 objs->e[i].type, objs->e[i].v, objs->e[i].from ? "from kfunc " : "passed as a __ref argument",
+			 objs->e[i].from ? objs->e[i].from : "");
 		return -EINVAL;
 	}
 	return 0;

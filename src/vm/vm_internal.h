@@ -124,8 +124,9 @@ int vm_kfunc_check(const struct sops_vm *vm, size_t idx, const uint64_t *r,
 		   const struct vm_mem_view *mv, struct vm_host_objs *objs, struct vm_fault *fault);
 /* After the call: drop released objects, add the returned one (r0). */
 void vm_kfunc_after(const struct sops_vm *vm, size_t idx, const uint64_t *r, struct vm_host_objs *objs);
-/* At the run's end with @r0: 0, or -EINVAL with @fault's message if an acquired object leaks. */
-int vm_kfunc_exit(const struct vm_host_objs *objs, uint64_t r0, struct vm_fault *fault);
+/* At the run's end with @r0: 0, or -EINVAL with @fault's message if a reference leaks. */
+int vm_kfunc_exit(const struct sops_vm *vm, const struct vm_mem_view *mv, struct vm_host_objs *objs,
+		  uint64_t r0, struct vm_fault *fault);
 /* kfunc_check.c: record @opts' ctx objects and each kfunc call's kinds (checked vms only). */
 int vm_kfunc_check_prepare(struct sops_vm *vm, const struct sops_vm_opts *opts, struct sops_log *log);
 void vm_kfunc_check_release(struct sops_vm *vm);
