@@ -1,12 +1,13 @@
 #!/bin/sh
 # tool_prog_st.sh BUILD_DIR - `structops prog run` of struct_ops programs with
-# --btf (issue 13, item 1), and `prog verify --btf`: a tcp_congestion_ops implementation (st_tcp_direct)
-# and a module's bpf_testmod_ops one through split BTF (--base), unit-tested
-# from the shell with no host: return values, pointer arguments backed by
-# buffers and printed back, --writable, NULL arguments, scalars (signed, range
-# checked), both engines, --repeat, JSON (validated), and every failure with
-# its exit status and, with --json, as a JSON error object. Then `map dump` and
-# `object show|dump` with --btf/--base.
+# --btf (issue 13, item 1), and `prog verify --btf`: a tcp_congestion_ops
+# implementation (st_tcp_direct) and a module's bpf_testmod_ops one through
+# split BTF (--base), unit-tested from the shell with no host: return values,
+# pointer arguments backed by buffers and printed back, --writable, NULL
+# arguments, scalars (signed, range checked), both engines, --repeat, JSON
+# (validated), --kfunc stand-ins for a scheduler policy's host kfuncs
+# (st_sched), and every failure with its exit status and, with --json, as a
+# JSON error object. Then `map dump` and `object show|dump` with --btf/--base.
 # Prints PASS/FAIL lines and `N passed, N failed` last.
 set -u
 build=${1:-build}
@@ -204,10 +205,51 @@ else
 fi
 json_err "--json: prog verify, --base without --btf" 2 prog verify "$obj" --base "$host"
 
-# --- a program calling the host's kfuncs: no host code here, and the message says which and why ---
-status "host kfuncs: named, and why the tool cannot run them" 1 \
-	"sched_task_acquire: the host registered no kfunc of that name); the tool has no host code" \
-	run "$st/st_sched.v4.o" pol_tick --btf "$host"
+# --- a program calling the host's kfuncs: no host code here; --kfunc stands in for them ---
+sched="$st/st_sched.v4.o"
+status "host kfuncs: named, and --kfunc suggested" 1 \
+	"sched_task_acquire: the host registered no kfunc of that name); the tool has no host code: stand in for the kfunc with --kfunc" \
+	run "$sched" pol_tick --btf "$host"
+set -- --kfunc sched_task_acquire:acquire:ret_null --kfunc sched_task_release:release \
+	--kfunc sched_pick_idle_cpu=-1:trusted
+# struct sched_task: pid at 0, weight at 4, cpu at 20.
+status "--kfunc: stopping releases its task and takes the idle CPU's answer" 0 \
+	"arg 1 (struct sched_task *): 0700000000000000000000000000000000000000ffffffff" \
+	run "$sched" pol_stopping --btf "$host" "$@" --writable sched_task --arg 1=0700000000000000
+status "--kfunc: verified on the JIT" 0 "jit, verified, member stopping" \
+	run "$sched" pol_stopping --btf "$host" "$@" --writable sched_task
+status "--kfunc: calls counted" 0 "kfunc sched_task_release: 1 call" \
+	run "$sched" pol_stopping --btf "$host" "$@" --writable sched_task
+status "--kfunc: the checked interpreter checks the calls and runs them" 0 "kfunc sched_pick_idle_cpu: 1 call" \
+	run "$sched" pol_stopping --btf "$host" "$@"
+status "--kfunc: a light task is not picked (no acquire)" 0 "kfunc sched_task_acquire: 0 calls" \
+	run "$sched" pol_pick_next --btf "$host" "$@" --arg 1=0700000010000000
+run "$sched" pol_pick_next --btf "$host" "$@" --arg 1=07000000c8000000 --json >"$tmp/pick.json" 2>/dev/null
+if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+k = {x["name"]: x["calls"] for x in d["kfuncs"]}
+assert k == {"sched_task_acquire": 1, "sched_task_release": 0, "sched_pick_idle_cpu": 0}, k
+assert d["retval"] != 0 and d["verified"] is True, d
+' "$tmp/pick.json" 2>/dev/null; then
+	ok "--kfunc --json: a heavy task is acquired and returned"
+else
+	ko "--kfunc --json: a heavy task is acquired and returned" "$(head -c 300 "$tmp/pick.json")"
+fi
+status "--kfunc NAME=null: the acquire fails, NULL is returned" 0 "retval 0 (0x0)" \
+	run "$sched" pol_pick_next --btf "$host" --kfunc sched_task_acquire=null:acquire:ret_null \
+	--kfunc sched_task_release:release --kfunc sched_pick_idle_cpu:trusted --arg 1=07000000c8000000
+status "prog verify --kfunc: every sched program accepted" 0 "5 accepted, 0 rejected" \
+	"$tool" prog verify "$sched" --btf "$host" "$@" --writable sched_task
+status "--kfunc: an unknown flag" 2 "unknown flag 'bogus' (acquire, release, ret_null, trusted, sleepable)" \
+	run "$sched" pol_tick --btf "$host" --kfunc sched_task_acquire:bogus
+status "--kfunc: a bad value" 2 "'zz' is not an integer or 'null'" \
+	run "$sched" pol_tick --btf "$host" --kfunc sched_task_acquire=zz
+status "--kfunc: no name" 2 "expected NAME[=VALUE][:FLAG]" run "$sched" pol_tick --btf "$host" --kfunc =3
+status "--kfunc: not a FUNC of HOST_BTF" 1 "--kfunc nosuch: no FUNC nosuch in" \
+	run "$sched" pol_tick --btf "$host" --kfunc nosuch
+status "--kfunc needs --btf" 2 "--kfunc needs --btf" run "$sched" pol_tick --kfunc sched_task_acquire
+set --
 
 # --- map dump and object with --btf ---
 status "map dump needs --btf for struct_ops objects" 1 "need the host's BTF" \

@@ -25,7 +25,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: structops map dump FILE.o MAP [--run PROG]... [--ctx-in HEX] [--repeat N]\n"
-		"                          [--btf HOST_BTF [--base BASE] [--writable S[.M]]...]\n"
+		"                          [--btf HOST_BTF [--base BASE] [--writable S[.M]]...\n"
+		"                          [--kfunc NAME[=VALUE][:FLAG]...]...]\n"
 		"                          [--interp|--jit] [--json]\n"
 		"\n"
 		"Loads FILE.o into a new runtime (maps created, global data written, only the\n"
@@ -44,6 +45,8 @@ static void usage(FILE *out)
 		"  --base BASE        HOST_BTF is split BTF on BASE\n"
 		"  --writable S[.M]   struct S (or its member M) is writable by struct_ops\n"
 		"                     programs, as `structops prog run` takes it\n"
+		"  --kfunc NAME[=VALUE][:FLAG]...  a stand-in for the host's kfunc NAME, as\n"
+		"                     `structops prog run` takes it\n"
 		"  --interp           run verified programs on the fast interpreter, not the JIT\n"
 		"  --jit              also run unverified code on the JIT (unsafe; said on stderr)\n"
 		"  --json             print a JSON array of {\"key\", \"value\"} (or \"values\" per\n"

@@ -25,8 +25,8 @@ static void usage(FILE *out)
 		"usage: structops prog run FILE.o PROG [--ctx-in HEX] [--data FILE] [--repeat N]\n"
 		"                          [--interp|--jit] [--json]\n"
 		"       structops prog run FILE.o PROG --btf HOST_BTF [--base BASE] [--arg N=VALUE]...\n"
-		"                          [--writable STRUCT[.MEMBER]]... [--repeat N] [--interp|--jit]\n"
-		"                          [--json]\n"
+		"                          [--writable STRUCT[.MEMBER]]... [--kfunc NAME[=VALUE][:FLAG]]...\n"
+		"                          [--repeat N] [--interp|--jit] [--json]\n"
 		"       structops prog verify FILE.o [PROG] [--log-level N] [--json]\n"
 		"\n"
 		"run: loads FILE.o, runs program PROG once (or N times) through PROG_TEST_RUN\n"
@@ -65,6 +65,12 @@ static void usage(FILE *out)
 		"  --writable S[.M]   let the program store into struct S (or its member M)\n"
 		"                     through its arguments; the default is read-only, as the\n"
 		"                     kernel's\n"
+		"  --kfunc NAME[=VALUE][:FLAG]...\n"
+		"                     stand in for the host's kfunc NAME (a FUNC of HOST_BTF;\n"
+		"                     up to 16): it returns VALUE (default 0; for a pointer to\n"
+		"                     a struct, a zeroed object, or NULL with =null), counts its\n"
+		"                     calls, and has the FLAGs the host would register it with:\n"
+		"                     acquire, release, ret_null, trusted, sleepable\n"
 		"  --json             print one JSON object (failures too, as {\"error\": ...})\n"
 		"\n"
 		"verify: see `structops prog verify --help`.\n"
@@ -118,6 +124,13 @@ int tool_run_arg(struct tool_run *r, int argc, char **argv, int *i)
 		}
 		r->writable[r->writable_cnt++] = argv[++*i];
 	}
+	else if (!strcmp(arg, "--kfunc") && *i + 1 < argc) {
+		if (r->kfunc_cnt == TOOL_MAX_KFUNCS) {
+			tool_error(r->cmd, r->json, -E2BIG, "at most %d --kfunc", TOOL_MAX_KFUNCS);
+			return -1;
+		}
+		r->kfuncs[r->kfunc_cnt++] = argv[++*i];
+	}
 	else if (!strcmp(arg, "--repeat") && *i + 1 < argc)
 		r->repeat = atol(argv[++*i]);
 	else if (!strcmp(arg, "--jit") || !strcmp(arg, "--interp")) {
@@ -156,7 +169,7 @@ const char *tool_json_escape(const char *s)
 	return buf;
 }
 
-int tool_run_check_usage(const struct tool_run *r)
+int tool_run_check_usage(struct tool_run *r)
 {
 	if (r->base_file && !r->btf_file) {
 		tool_error(r->cmd, r->json, -EINVAL, "--base needs --btf (it is the base of the split HOST_BTF)");
@@ -166,6 +179,12 @@ int tool_run_check_usage(const struct tool_run *r)
 		tool_error(r->cmd, r->json, -EINVAL, "--writable needs --btf (it names host structs)");
 		return 2;
 	}
+	if (r->kfunc_cnt && !r->btf_file) {
+		tool_error(r->cmd, r->json, -EINVAL, "--kfunc needs --btf (the kfunc is a FUNC of HOST_BTF)");
+		return 2;
+	}
+	if (tool_kfunc_mocks_check(r))
+		return 2;
 	return 0;
 }
 
@@ -244,6 +263,8 @@ int tool_run_load(struct tool_run *r)
 
 	if (r->btf_file) {
 		err = register_types(r);
+		if (!err)
+			err = tool_kfunc_mocks_register(r);
 		if (err)
 			return err;
 	}
@@ -253,8 +274,8 @@ int tool_run_load(struct tool_run *r)
 			   strerror(-err > 0 && -err < 4000 ? -err : EINVAL), log[0] ? ": " : "", log,
 			   !r->btf_file && strstr(log, "host's BTF") ? "; pass --btf HOST_BTF" :
 			   strstr(log, "registered no kfunc") ?
-			   "; the tool has no host code, so a program calling the host's kfuncs runs "
-			   "in its host" : "");
+			   "; the tool has no host code: stand in for the kfunc with --kfunc "
+			   "NAME[=VALUE][:FLAG]..." : "");
 	return err;
 }
 
@@ -277,6 +298,7 @@ void tool_run_free(struct tool_run *r)
 {
 	sops_object__close(r->obj);
 	sops_runtime__free(r->rt);
+	tool_kfunc_mocks_free(r); /* the objects stubs returned: after the runtime */
 	tool_btf_free(&r->btf);
 	free(r->ctx);
 }

@@ -358,6 +358,11 @@ int tool_prog_run_struct_ops(struct tool_run *r, struct sops_program *p, char **
 		printf(", \"member\": \"%s\", \"args\": [", tool_json_escape(sops_program__attach_member(p)));
 		print_args(&s, true);
 		printf("]");
+		if (r->kfunc_cnt) {
+			printf(", \"kfuncs\": [");
+			tool_kfunc_mocks_print(r, true);
+			printf("]");
+		}
 		tool_prog_print_stats(&stats, true);
 		printf("}\n");
 	} else {
@@ -367,6 +372,7 @@ int tool_prog_run_struct_ops(struct tool_run *r, struct sops_program *p, char **
 		if (!v.verified && v.reason[0])
 			printf("not verified: insn %s\n", v.reason);
 		print_args(&s, false);
+		tool_kfunc_mocks_print(r, false);
 		tool_prog_print_stats(&stats, false);
 	}
 	rc = 0;

@@ -29,7 +29,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: structops prog verify FILE.o [PROG] [--log-level N] [--json]\n"
-		"                             [--btf HOST_BTF [--base BASE] [--writable S[.M]]...]\n"
+		"                             [--btf HOST_BTF [--base BASE] [--writable S[.M]]...\n"
+		"                             [--kfunc NAME[=VALUE][:FLAG]...]...]\n"
 		"\n"
 		"Verifies every program of FILE.o (or only PROG) and prints, per program,\n"
 		"whether the verifier accepted it, the instructions it processed, the states\n"
@@ -47,6 +48,9 @@ static void usage(FILE *out)
 		"  --base BASE     HOST_BTF is split BTF on BASE\n"
 		"  --writable S[.M] struct S (or its member M) is writable by struct_ops\n"
 		"                  programs (the host's btf_struct_access; default: none)\n"
+		"  --kfunc NAME[:FLAG]...  the host's kfunc NAME (a FUNC of HOST_BTF) with the\n"
+		"                  flags the host registers it with: acquire, release,\n"
+		"                  ret_null, trusted, sleepable (see `structops prog run --help`)\n"
 		"  --json          JSON: {\"file\", \"programs\": [{\"name\", \"verdict\",\n"
 		"                  \"insns\", \"insn_processed\", \"total_states\", \"peak_states\",\n"
 		"                  \"max_states_per_insn\", \"time_us\", rejected: \"errno\",\n"
@@ -301,6 +305,12 @@ int cmd_prog_verify(int argc, char **argv)
 				return 2;
 			}
 			r->writable[r->writable_cnt++] = argv[++i];
+		} else if (!strcmp(argv[i], "--kfunc") && i + 1 < argc) {
+			if (r->kfunc_cnt == TOOL_MAX_KFUNCS) {
+				tool_error(r->cmd, r->json, -E2BIG, "at most %d --kfunc", TOOL_MAX_KFUNCS);
+				return 2;
+			}
+			r->kfuncs[r->kfunc_cnt++] = argv[++i];
 		} else if (argv[i][0] == '-' || (r->file && r->name)) {
 			tool_error(r->cmd, r->json, -EINVAL, "unexpected argument '%s'", argv[i]);
 			usage(stderr);

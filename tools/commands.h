@@ -62,6 +62,7 @@ struct sops_program;
 struct sops_runtime;
 struct sops_test_run_opts;
 #define TOOL_MAX_WRITABLE 16
+#define TOOL_MAX_KFUNCS 16
 struct tool_run {
 	/* the options both commands take */
 	const char *cmd;                  /* "prog run" or "map dump", for messages */
@@ -71,6 +72,8 @@ struct tool_run {
 	const char *btf_file, *base_file; /* --btf HOST_BTF, --base BASE */
 	const char *writable[TOOL_MAX_WRITABLE]; /* --writable STRUCT[.MEMBER] */
 	size_t writable_cnt;
+	const char *kfuncs[TOOL_MAX_KFUNCS];     /* --kfunc NAME[=VALUE][:FLAG]... */
+	size_t kfunc_cnt;
 	/* state */
 	uint8_t *ctx; /* --ctx-in parsed */
 	uint32_t ctx_len;
@@ -83,8 +86,8 @@ struct tool_run {
  * usage error already reported (such as too many --writable): -1; else 0.
  */
 int tool_run_arg(struct tool_run *r, int argc, char **argv, int *i);
-/* Checks the shared options after parsing (--base needs --btf): 0 or 2 (reported). */
-int tool_run_check_usage(const struct tool_run *r);
+/* Checks the shared options after parsing (--base needs --btf, --kfunc syntax): 0 or 2 (reported). */
+int tool_run_check_usage(struct tool_run *r);
 /* Parse --ctx-in: 0 or -EINVAL. */
 int tool_run_ctx(struct tool_run *r);
 /* The runtime (JIT when --jit, said on stderr; @nr_cpus 0: the default) and FILE.o opened. */
@@ -100,6 +103,18 @@ int tool_run_load(struct tool_run *r);
 int tool_run_prog(struct tool_run *r, const char *name, const void *data, uint32_t data_len,
 		  struct sops_test_run_opts *o);
 void tool_run_free(struct tool_run *r);
+
+/*
+ * kfunc_mock.c: register each --kfunc as a stub of HOST_BTF's FUNC with its
+ * flags (before the load; 0 or -errno, reported), print the stubs' call
+ * counts (text lines, or the inside of a JSON array), free their objects
+ * (after the runtime).
+ */
+int tool_kfunc_mocks_register(struct tool_run *r);
+/* The --kfunc strings' syntax alone (tool_run_check_usage): 0 or -EINVAL, reported. */
+int tool_kfunc_mocks_check(struct tool_run *r);
+void tool_kfunc_mocks_print(const struct tool_run *r, bool json);
+void tool_kfunc_mocks_free(const struct tool_run *r);
 
 /* Shared by both `prog run` paths: the engine that ran @p and the run statistics. */
 struct sops_prog_verdict;
