@@ -208,8 +208,13 @@ json_err "--json: prog verify, --base without --btf" 2 prog verify "$obj" --base
 # --- a program calling the host's kfuncs: no host code here; --kfunc stands in for them ---
 sched="$st/st_sched.v4.o"
 status "host kfuncs: named, and --kfunc suggested" 1 \
-	"sched_task_acquire: the host registered no kfunc of that name); the tool has no host code: stand in for the kfunc with --kfunc" \
+	"(sched_pick_idle_cpu: the host registered no kfunc of that name); the tool has no host code: stand in for the kfunc with --kfunc" \
+	run "$sched" pol_stopping --btf "$host"
+# Only PROG loads: its siblings' kfuncs and stores do not matter (their slots are unbound).
+status "only PROG loads: tick needs none of its siblings' kfuncs" 0 "jit, verified, member tick" \
 	run "$sched" pol_tick --btf "$host"
+status "prog verify PROG: only PROG loads" 0 "pol_tick: accepted" \
+	"$tool" prog verify "$sched" pol_tick --btf "$host"
 set -- --kfunc sched_task_acquire:acquire:ret_null --kfunc sched_task_release:release \
 	--kfunc sched_pick_idle_cpu=-1:trusted
 # struct sched_task: pid at 0, weight at 4, cpu at 20.

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/btf.h>
+
 #include <structops/btf.h>
 #include <structops/object.h>
 #include <structops/runtime.h>
@@ -39,10 +41,11 @@ static void usage(FILE *out)
 		"\n"
 		"A struct_ops program runs against its member's C prototype in HOST_BTF, with\n"
 		"no host: every struct_ops type the object uses is registered from HOST_BTF\n"
-		"alone, the program is verified as the member's implementation, and its\n"
-		"context is the member's arguments as the kernel's u64 args[]. A pointer to a\n"
-		"struct gets a zero-filled buffer of the struct's size; after the run each\n"
-		"buffer is printed in hex as the program left it.\n"
+		"alone, only PROG loads (the other members of its maps are unbound, so their\n"
+		"kfuncs and stores do not matter), it is verified as the member's\n"
+		"implementation, and its context is the member's arguments as the kernel's\n"
+		"u64 args[]. A pointer to a struct gets a zero-filled buffer of the struct's\n"
+		"size; after the run each buffer is printed in hex as the program left it.\n"
 		"\n"
 		"options:\n"
 		"  --ctx-in HEX       the context bytes (not for struct_ops programs)\n"
@@ -333,6 +336,45 @@ const char *tool_prog_engine(struct tool_run *r, struct sops_program *p, struct 
 
 #define MAX_ARGS 12 /* the kernel's MAX_BPF_FUNC_ARGS */
 
+/*
+ * Only @target loads: in each struct_ops map that binds it, every other
+ * member's program is unbound in the shadow value (as a host edits it before
+ * load), and maps that do not bind it are not created. The siblings' needs
+ * (kfuncs, writable fields) then do not stop a unit test of one member.
+ */
+void tool_run_isolate(struct tool_run *r, const struct sops_program *target)
+{
+	const struct btf *btf = sops_btf__libbpf(sops_object__btf(r->obj));
+	struct sops_map *m;
+
+	for (m = sops_object__next_map(r->obj, NULL); btf && m; m = sops_object__next_map(r->obj, m)) {
+		int id = btf__find_by_name_kind(btf, sops_map__struct_ops_type(m), BTF_KIND_STRUCT);
+		const struct btf_type *t = id > 0 ? btf__type_by_id(btf, (uint32_t)id) : NULL;
+		size_t size = 0;
+		uint8_t *shadow;
+		bool binds = false;
+
+		if (sops_map__type(m) != SOPS_MAP_TYPE_STRUCT_OPS || !t)
+			continue;
+		shadow = sops_map__initial_value(m, &size);
+		for (uint16_t i = 0; shadow && i < btf_vlen(t); i++)
+			binds |= sops_map__struct_ops_prog(m, btf__name_by_offset(btf, btf_members(t)[i].name_off)) ==
+				 target;
+		if (!binds) {
+			sops_map__set_autocreate(m, false);
+			continue;
+		}
+		for (uint16_t i = 0; i < btf_vlen(t); i++) {
+			const char *name = btf__name_by_offset(btf, btf_members(t)[i].name_off);
+			const struct sops_program *p = sops_map__struct_ops_prog(m, name);
+			uint32_t off = btf_member_bit_offset(t, i) / 8;
+
+			if (p && p != target && off + sizeof(void *) <= size)
+				memset(shadow + off, 0, sizeof(void *));
+		}
+	}
+}
+
 static int prog_run(int argc, char **argv)
 {
 	struct tool_run r = { .cmd = "prog run", .repeat = 1 };
@@ -411,6 +453,8 @@ static int prog_run(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	if (sops_program__type(target) == SOPS_PROG_TYPE_STRUCT_OPS)
+		tool_run_isolate(&r, target);
 	if (tool_run_load(&r))
 		goto out;
 	/* Counting starts here, so the statistics are those of this command's runs. */

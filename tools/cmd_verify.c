@@ -231,6 +231,9 @@ static int run(struct verify_opts *vo)
 		}
 		for (p = sops_object__next_program(r->obj, NULL); p; p = sops_object__next_program(r->obj, p))
 			sops_program__set_autoload(p, !strcmp(sops_program__name(p), r->name));
+		p = sops_object__find_program_by_name(r->obj, r->name);
+		if (sops_program__type(p) == SOPS_PROG_TYPE_STRUCT_OPS)
+			tool_run_isolate(r, p);
 	}
 	if (tool_run_load(r))
 		goto out;

@@ -103,6 +103,12 @@ int tool_run_load(struct tool_run *r);
 int tool_run_prog(struct tool_run *r, const char *name, const void *data, uint32_t data_len,
 		  struct sops_test_run_opts *o);
 void tool_run_free(struct tool_run *r);
+/*
+ * Before tool_run_load: only struct_ops program @target loads (the other
+ * members of the maps that bind it unbound in their shadow values, maps
+ * that do not bind it not created).
+ */
+void tool_run_isolate(struct tool_run *r, const struct sops_program *target);
 
 /*
  * kfunc_mock.c: register each --kfunc as a stub of HOST_BTF's FUNC with its
