@@ -106,7 +106,7 @@ static const struct vcase cases[] = {
 	REJECT("lddw_map_value_oob", "invalid access to map value pointer",
 	       LD_MAP_VALUE(1, MAPFD(M_GLOBAL), 64), MOV_IMM(0, 0), EXIT()),
 	/* direct value access needs a single-element array, as in the kernel */
-	REJECT("lddw_map_value_multi", "lddw", LD_MAP_VALUE(1, MAPFD(M_ARRAY), 0), MOV_IMM(0, 0), EXIT()),
+	REJECT("lddw_map_value_multi", "direct access needs an array of one element", LD_MAP_VALUE(1, MAPFD(M_ARRAY), 0), MOV_IMM(0, 0), EXIT()),
 	ACCEPT("lddw_rodata_read", LD_MAP_VALUE(1, MAPFD(M_RDONLY), 0), LDX_DW(0, 1, 56), EXIT()),
 	REJECT("lddw_rodata_write", "write into map forbidden",
 	       LD_MAP_VALUE(1, MAPFD(M_RDONLY), 0), ST_DW(1, 0, 1), MOV_IMM(0, 0), EXIT()),
@@ -327,4 +327,34 @@ TEST(verifier_cases)
 	if (precise_fail)
 		printf("verifier_corpus: %d failure(s) in cases that need the precise scalar domain\n",
 		       precise_fail);
+}
+
+/*
+ * A trace longer than the log buffer keeps its end: the rejection's message
+ * and the statistics, as the kernel's rotating log does (the message used
+ * to be overwritten by the statistics when the buffer was full).
+ */
+TEST(verifier_log_full_keeps_message)
+{
+	struct sops_runtime_opts o = { .sz = sizeof(o), .verifier_strict = true };
+	struct sops_insn p[210];
+	char log[512];
+	struct sops_prog_load_opts lo = { .sz = sizeof(lo), .log_buf = log, .log_size = sizeof(log),
+					  .log_level = 1 };
+	struct sops_runtime *rt;
+	size_t n = 0;
+	int fd;
+
+	T_ASSERT(!sops_runtime__new(&o, &rt));
+	p[n++] = MOV_IMM(0, 0);
+	while (n < 200)
+		p[n++] = ADD_IMM(0, 1);
+	p[n++] = LDX_DW(0, 10, -8);
+	p[n++] = EXIT();
+	fd = sops_prog_load(rt, SOPS_BPF_PROG_TYPE_SYSCALL, "t", "GPL", p, n, &lo);
+	sops_runtime__free(rt);
+	if (fd != -EACCES)
+		T_FAIL("load: %d, expected -EACCES", fd);
+	if (!strstr(log, "invalid read from stack") || !strstr(log, "processed 201 insns"))
+		T_FAIL("the message or the statistics were lost; the log's end: %s", log + strlen(log) / 2);
 }

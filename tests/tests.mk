@@ -75,6 +75,20 @@ $(FUZZ_CHECKED): tests/fuzz/fuzz_checked.c $(LIB_SRCS) | $(DEPS_STAMP)
 
 check: $(FUZZ_CHECKED)
 
+# The verifier's fuzzer (tests/fuzz/fuzz_verifier.c): random programs of the
+# verifier's whole vocabulary; what it accepts must never fault in the checked
+# interpreter and must give the JIT's results. tests/tool_fuzz_verifier.sh runs it.
+FUZZ_VERIFIER := $(BUILD)/tests/fuzz_verifier
+# UBSan's function check reads a type hash in front of each called function,
+# which JIT images do not have (clang's -fsanitize=function), so it is off too.
+$(FUZZ_VERIFIER): tests/fuzz/fuzz_verifier.c $(LIB_SRCS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize=alignment,function \
+		-fno-sanitize-recover=all \
+		-std=gnu11 -Iinclude -Isrc -D_GNU_SOURCE -DSOPS_BUILD -o $@ $^ $(LIBS)
+
+check: $(FUZZ_VERIFIER)
+
 # struct_ops acceptance tests (tests/test_st_scenarios.c, docs/struct_ops-scenarios.md).
 # The test host (tests/testmod/st_host.c) is linked into the unit binary and
 # compiled once more with -g for its BTF (the role of vmlinux); the test module

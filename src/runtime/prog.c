@@ -169,6 +169,27 @@ static int fd_of_idx(struct load_ctx *lc, int32_t idx, int *fd)
 	return 0;
 }
 
+/*
+ * A map value named by lddw (global data): the map must give its value's
+ * address (an array of one element), and the offset must lie in the value.
+ * Said in the kernel's words, before the program is prepared.
+ */
+static int check_direct_value(struct load_ctx *lc, int fd, uint32_t off, struct sops_log *log)
+{
+	struct rt_map *map = map_of_fd(lc, fd);
+	uint64_t addr;
+
+	if (!map)
+		return -EBADF;
+	if (!map->ops->direct_value_addr)
+		return log_err(log, -EINVAL, "no direct value access support for this map type");
+	if (map->ops->direct_value_addr(map, &addr, off))
+		return log_err(log, -EINVAL, "invalid access to map value pointer, value_size=%u off=%u%s",
+			       map->value_size, off,
+			       map->max_entries != 1 ? " (direct access needs an array of one element)" : "");
+	return 0;
+}
+
 /* First pass: maps and callback targets. */
 static int collect_refs(struct load_ctx *lc, struct sops_log *log)
 {
@@ -187,6 +208,8 @@ static int collect_refs(struct load_ctx *lc, struct sops_log *log)
 		case SOPS_LD_IMM64_MAP_FD:
 		case SOPS_LD_IMM64_MAP_VALUE:
 			err = add_map(lc, in->imm, log);
+			if (!err && in->src_reg == SOPS_LD_IMM64_MAP_VALUE)
+				err = check_direct_value(lc, in->imm, (uint32_t)in[1].imm, log);
 			break;
 		case SOPS_LD_IMM64_MAP_IDX:
 		case SOPS_LD_IMM64_MAP_IDX_VALUE:
@@ -194,6 +217,8 @@ static int collect_refs(struct load_ctx *lc, struct sops_log *log)
 			if (err)
 				return log_err(log, err, "insn %u: map index %d outside fd_array", i, in->imm);
 			err = add_map(lc, fd, log);
+			if (!err && in->src_reg == SOPS_LD_IMM64_MAP_IDX_VALUE)
+				err = check_direct_value(lc, fd, (uint32_t)in[1].imm, log);
 			break;
 		case SOPS_LD_IMM64_FUNC: {
 			int64_t target = (int64_t)i + in->imm + 1;

@@ -237,18 +237,17 @@ static void finish_log(struct venv *env, const char *line)
 	env->log_len += strnlen(env->log_buf + env->log_len, env->log_size - env->log_len);
 }
 
-static void print_stats(struct venv *env)
+/* The closing statistics, as the kernel prints them; empty at log level 0. */
+static void format_stats(const struct venv *env, char *line, size_t size)
 {
-	char line[256];
-
+	line[0] = 0;
 	if (!env->log_level)
 		return;
-	snprintf(line, sizeof(line),
+	snprintf(line, size,
 		 "processed %" PRIu64 " insns (limit %d) max_states_per_insn %u total_states %u "
 		 "peak_states %u mark_read 0\nverification time %" PRIu64 " usec\n",
 		 env->insn_processed, V_INSN_LIMIT, env->max_states_per_insn, env->total_states,
 		 env->peak_states, env->time_ns / 1000);
-	finish_log(env, line);
 }
 
 static void env_free(struct venv *env)
@@ -334,14 +333,15 @@ out:
 		return log_err(e->log, -ENOMEM, "verifier out of memory");
 	}
 	if (err) {
-		char line[320];
+		char stats[256], line[sizeof(env.errmsg) + sizeof(stats) + 2];
 
 		snprintf(e->stats.reason, sizeof(e->stats.reason), "%u: %s", env.err_insn, env.errmsg);
 		e->stats.err = err;
-		snprintf(line, sizeof(line), "%s\n", env.errmsg);
+		/* one tail: a full log keeps the message as well as the statistics */
+		format_stats(&env, stats, sizeof(stats));
+		snprintf(line, sizeof(line), "%s\n%s", env.errmsg, stats);
 		if (env.log_buf) {
 			finish_log(&env, line);
-			print_stats(&env);
 			if (e->log)
 				e->log->written = 1;
 		}
@@ -349,8 +349,12 @@ out:
 		env_free(&env);
 		return log_err(e->log, err, "verifier out of memory");
 	} else {
+		char stats[256];
+
 		prog->verified = true;
-		print_stats(&env);
+		format_stats(&env, stats, sizeof(stats));
+		if (env.log_buf && stats[0])
+			finish_log(&env, stats);
 	}
 	env_free(&env);
 	if (err && e->strict) {
