@@ -358,3 +358,31 @@ TEST(verifier_log_full_keeps_message)
 	if (!strstr(log, "invalid read from stack") || !strstr(log, "processed 201 insns"))
 		T_FAIL("the message or the statistics were lost; the log's end: %s", log + strlen(log) / 2);
 }
+
+/* sops_runtime_opts.verifier_insn_limit: a host may give the verifier less than the kernel's 1M. */
+TEST(verifier_insn_limit_option)
+{
+	struct sops_runtime_opts o = { .sz = sizeof(o), .verifier_strict = true, .verifier_insn_limit = 1000 };
+	/* r0 counts to 400 in a loop: 1203 instructions to verify, no state to prune */
+	struct sops_insn p[] = { MOV_IMM(0, 0), ADD_IMM(0, 1), JGT_IMM(0, 399, 1), JA_BACK(-3), EXIT() };
+	char log[512];
+	struct sops_prog_load_opts lo = { .sz = sizeof(lo), .log_buf = log, .log_size = sizeof(log),
+					  .log_level = 1 };
+	struct sops_runtime *rt = NULL, *bad = NULL;
+	int small, dflt, over;
+
+	over = sops_runtime__new(&(struct sops_runtime_opts){ .sz = sizeof(o), .verifier_insn_limit = 1000001 }, &bad);
+	T_ASSERT(!sops_runtime__new(&o, &rt));
+	small = sops_prog_load(rt, SOPS_BPF_PROG_TYPE_SYSCALL, "t", "GPL", p, NINSN(p), &lo);
+	sops_runtime__free(rt);
+	if (over != -EINVAL || bad)
+		T_FAIL("a limit above the kernel's: %d, expected -EINVAL", over);
+	if (small != -E2BIG || !strstr(log, "Processed 1001 insn") || !strstr(log, "(limit 1000)"))
+		T_FAIL("limit 1000: %d; log: %s", small, log);
+	o.verifier_insn_limit = 0;
+	T_ASSERT(!sops_runtime__new(&o, &rt));
+	dflt = sops_prog_load(rt, SOPS_BPF_PROG_TYPE_SYSCALL, "t", "GPL", p, NINSN(p), NULL);
+	sops_runtime__free(rt);
+	if (dflt < 0)
+		T_FAIL("the default limit refused it: %d", dflt);
+}

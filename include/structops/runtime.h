@@ -83,8 +83,17 @@ struct sops_runtime_opts {
 	 * clock reads per run.
 	 */
 	bool enable_stats;
+	/*
+	 * Instructions the verifier may process per load before it gives up
+	 * with -E2BIG ("BPF program is too large"), the kernel's fixed
+	 * complexity limit. 0: 1000000, the kernel's; a host may set less to
+	 * bound load time (a program at the limit takes about 0.5-3 s to
+	 * refuse). More than 1000000 is -EINVAL: structops does not accept
+	 * what the kernel refuses.
+	 */
+	uint32_t verifier_insn_limit;
 };
-#define sops_runtime_opts__last_field enable_stats
+#define sops_runtime_opts__last_field verifier_insn_limit
 
 /*
  * sops_runtime__new - create an empty runtime. Returns 0 and *@rt or a negative

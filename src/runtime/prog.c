@@ -809,6 +809,7 @@ int rt_cmd_prog_load(struct sops_runtime *rt, union sops_bpf_attr *attr)
 			.log = &log,
 			.log_level = attr->log_level,
 			.strict = atomic_load(&rt->verifier_strict),
+			.insn_limit = rt->verifier_insn_limit,
 			.map_of = lddw_map,
 			.map_ctx = &lc,
 			.fd_array = lc.fd_array,

@@ -49,6 +49,8 @@
 #define RT_PCPU_MIN_UNIT_SIZE 32768
 #define RT_KMALLOC_MAX_SIZE (1U << 22)
 #define RT_MAP_MEM_LIMIT_DEFAULT (1ULL << 30)
+/* The kernel's complexity limit: instructions the verifier processes per load at most. */
+#define RT_VERIFIER_INSN_LIMIT 1000000u
 
 /*
  * A spinlock word (hash buckets, free lists, ring buffer reservations,
@@ -548,6 +550,7 @@ struct sops_runtime {
 
 	uint32_t nr_cpus;
 	uint64_t map_mem_limit;         /* bytes all maps may use together */
+	uint32_t verifier_insn_limit;   /* instructions the verifier may process per load */
 	_Atomic uint64_t map_mem_used;  /* bytes charged by live maps */
 	atomic_bool trust_unverified;
 	atomic_bool verifier_strict; /* a program the verifier rejects fails to load */
@@ -616,6 +619,7 @@ struct rt_verify_env {
 	struct sops_log *log;
 	uint32_t log_level;  /* PROG_LOAD's: 1 trace, 2 trace with states, 4 stats */
 	bool strict;         /* a rejection fails the load (else: checked mode) */
+	uint32_t insn_limit; /* instructions it may process; 0: RT_VERIFIER_INSN_LIMIT */
 	rt_lddw_map_fn map_of; /* the map of an lddw MAP_* */
 	void *map_ctx;
 	const struct sops_line_info *lines; /* .BTF.ext line info, or NULL */

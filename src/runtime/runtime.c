@@ -37,6 +37,8 @@ int sops_runtime__new(const struct sops_runtime_opts *opts, struct sops_runtime 
 	*out = NULL;
 	if (!OPTS_VALID(opts, sops_runtime_opts))
 		return -EINVAL;
+	if (OPTS_GET(opts, verifier_insn_limit, 0) > RT_VERIFIER_INSN_LIMIT)
+		return -EINVAL;
 	rt = calloc(1, sizeof(*rt));
 	if (!rt)
 		return -ENOMEM;
@@ -55,6 +57,7 @@ int sops_runtime__new(const struct sops_runtime_opts *opts, struct sops_runtime 
 	rt->trace_ctx = OPTS_GET(opts, trace_ctx, NULL);
 	rt->host_btf = OPTS_GET(opts, host_btf, NULL);
 	rt->map_mem_limit = OPTS_GET(opts, map_mem_limit, 0) ?: RT_MAP_MEM_LIMIT_DEFAULT;
+	rt->verifier_insn_limit = OPTS_GET(opts, verifier_insn_limit, 0) ?: RT_VERIFIER_INSN_LIMIT;
 	atomic_init(&rt->map_mem_used, 0);
 	atomic_init(&rt->prandom_seed, (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)rt);
 	install_builtin_types(rt);

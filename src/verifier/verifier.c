@@ -175,7 +175,7 @@ static int explore(struct venv *env)
 		idx = env->insn_idx;
 		if (idx >= env->insn_cnt)
 			return verr(env, -EINVAL, "invalid insn idx %u insn_cnt %u", idx, env->insn_cnt);
-		if (++env->insn_processed > V_INSN_LIMIT)
+		if (++env->insn_processed > env->insn_limit)
 			return verr(env, -E2BIG, "BPF program is too large. Processed %" PRIu64 " insn",
 				    env->insn_processed);
 		if (env->aux[idx].prune_point) {
@@ -244,9 +244,9 @@ static void format_stats(const struct venv *env, char *line, size_t size)
 	if (!env->log_level)
 		return;
 	snprintf(line, size,
-		 "processed %" PRIu64 " insns (limit %d) max_states_per_insn %u total_states %u "
+		 "processed %" PRIu64 " insns (limit %u) max_states_per_insn %u total_states %u "
 		 "peak_states %u mark_read 0\nverification time %" PRIu64 " usec\n",
-		 env->insn_processed, V_INSN_LIMIT, env->max_states_per_insn, env->total_states,
+		 env->insn_processed, env->insn_limit, env->max_states_per_insn, env->total_states,
 		 env->peak_states, env->time_ns / 1000);
 }
 
@@ -296,6 +296,7 @@ int rt_verify(struct rt_verify_env *e)
 	env.fd_array_cnt = e->fd_array_cnt;
 	env.log = e->log;
 	env.log_level = e->log_level;
+	env.insn_limit = e->insn_limit && e->insn_limit < V_INSN_LIMIT ? e->insn_limit : V_INSN_LIMIT;
 	if (e->log_level && e->log && e->log->buf && e->log->size) {
 		env.log_buf = e->log->buf;
 		env.log_size = e->log->size;

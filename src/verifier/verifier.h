@@ -38,7 +38,7 @@
 #define V_STACK_SIZE 512        /* bytes per frame */
 #define V_SLOTS (V_STACK_SIZE / 8)
 #define V_MAX_COMBINED_STACK 512 /* the kernel's combined limit */
-#define V_INSN_LIMIT 1000000    /* processed instructions */
+#define V_INSN_LIMIT RT_VERIFIER_INSN_LIMIT /* processed instructions, unless the runtime sets fewer */
 #define V_MAX_REFS 64
 #define V_MAX_STATES_PER_INSN 64 /* explored states kept per prune point */
 #define V_MAX_CB_DEPTH 4         /* callbacks within callbacks */
@@ -235,6 +235,7 @@ struct venv {
 
 	/* stats */
 	uint64_t insn_processed;
+	uint32_t insn_limit; /* V_INSN_LIMIT or the runtime's lower one */
 	uint64_t last_snap_processed;
 	uint32_t peak_states, total_states, cur_states;
 	uint32_t max_states_per_insn;
